@@ -1,0 +1,4 @@
+from browser_mcp.cli import main
+
+if __name__ == "__main__":
+    main()

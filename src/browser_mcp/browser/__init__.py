@@ -1,0 +1,1 @@
+"""The browser layer: the session, tabs, page actions, snapshots and refs."""

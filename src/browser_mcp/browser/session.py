@@ -1,0 +1,399 @@
+"""The one browser this server drives: attach or launch, watch its tabs, reconnect when it comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Playwright,
+    Request,
+    async_playwright,
+)
+from playwright.async_api import Error as PlaywrightError
+
+from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
+from browser_mcp.browser.tab_state import TabState
+from browser_mcp.browser.url_policy import UrlPolicy
+from browser_mcp.config import Settings
+from browser_mcp.errors import ToolError
+
+log = logging.getLogger(__name__)
+
+_CONNECT_TIMEOUT_S = 10.0
+_PROBE_TIMEOUT_S = 1.0
+_VISIBILITY_JS = "() => [document.visibilityState, document.hasFocus()]"
+
+
+@dataclass(frozen=True)
+class TabView:
+    """One tab as the model sees it: a 1-based number, its title and URL."""
+
+    index: int
+    page: Page
+    title: str
+    url: str
+
+    def label(self) -> str:
+        title = f" '{self.title}'" if self.title else ""
+        return f"tab {self.index}{title} ({self.url})"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The tabs as a call left them, to tell the next call what changed in between."""
+
+    pages: tuple[Page, ...]
+    current: Page | None
+    current_url: str
+
+
+class BrowserSession:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.policy = UrlPolicy(settings.allowed_origins, settings.blocked_origins, settings.allow_file_urls)
+        self.lock = asyncio.Lock()
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self._launched: LaunchedBrowser | None = None
+        self._cdp_port = settings.cdp_port
+        self._tabs: dict[Page, TabState] = {}
+        self._watched: set[BrowserContext] = set()
+        self._closed_since: list[tuple[str, str]] = []
+        self._answered_dialogs: list[str] = []
+        self._dialog_opened = asyncio.Event()
+        self._checkpoint = Checkpoint((), None, "")
+        self._had_browser = False
+        self._parked: set[asyncio.Task[object]] = set()
+        # Tabs Chromium created vs tabs Playwright has reported: a popup shows up in the first
+        # at once and in the second a little later, so an action can wait for it.
+        self.targets_created = 0
+        self.pages_reported = 0
+        self.tabs_changed = asyncio.Event()
+
+    # ---- connection -------------------------------------------------------------------------
+
+    @property
+    def cdp_url(self) -> str | None:
+        if self.settings.cdp_url:
+            return self.settings.cdp_url
+        return self._launched.cdp_url if self._launched else None
+
+    def is_connected(self) -> bool:
+        return self._browser is not None and self._browser.is_connected()
+
+    async def connect(self) -> str | None:
+        """Make sure a browser is attached; return a note if this call had to (re)connect."""
+        if self.is_connected():
+            return None
+        if self._pw is None:
+            self._pw = await async_playwright().start()
+        reconnecting = self._had_browser
+        await self._drop_browser()
+        url = self.settings.cdp_url
+        if url is None:
+            if self._launched is None or not self._launched.is_running():
+                if self._launched is not None:
+                    await self._launched.terminate()
+                executable = find_browser(self.settings, self._playwright_chromium_path())
+                self._launched = await launch_chromium(self.settings, executable, self._cdp_port)
+                # Keep the port across restarts so a person's tools stay attached to the same address.
+                self._cdp_port = self._launched.port
+            url = self._launched.cdp_url
+        try:
+            browser = await self._pw.chromium.connect_over_cdp(
+                url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
+            )
+        except PlaywrightError as exc:
+            raise _connect_error(url, exc) from exc
+        self._browser = browser
+        self._had_browser = True
+        browser.on("disconnected", lambda _: log.warning("The browser at %s went away", url))
+        for context in browser.contexts:
+            self._watch_context(context)
+        await self._count_new_targets(browser)
+        self._checkpoint = Checkpoint(tuple(self.pages()), None, "")
+        if reconnecting:
+            return "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
+        return None
+
+    async def _count_new_targets(self, browser: Browser) -> None:
+        self.targets_created = self.pages_reported = 0
+        try:
+            cdp = await browser.new_browser_cdp_session()
+            cdp.on("Target.targetCreated", self._on_target_created)
+            await cdp.send("Target.setDiscoverTargets", {"discover": True})
+        except PlaywrightError as exc:  # not fatal: only popups are reported a call later
+            log.info("Cannot watch new tabs through CDP: %s", exc)
+        # setDiscoverTargets replays the existing targets; they are already counted as pages.
+        self.targets_created = self.pages_reported = 0
+
+    def _on_target_created(self, event: dict[str, object]) -> None:
+        info = event.get("targetInfo")
+        if isinstance(info, dict) and info.get("type") == "page":
+            self.targets_created += 1
+            self.tabs_changed.set()
+
+    def popups_pending(self, targets_before: int, pages_before: int) -> bool:
+        return self.targets_created - targets_before > self.pages_reported - pages_before
+
+    def _playwright_chromium_path(self) -> str | None:
+        with contextlib.suppress(Exception):
+            assert self._pw is not None
+            return self._pw.chromium.executable_path
+        return None
+
+    async def _drop_browser(self) -> None:
+        browser, self._browser = self._browser, None
+        self._tabs.clear()
+        self._watched.clear()
+        self._closed_since.clear()
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(browser.close(), 2)
+
+    async def close(self) -> None:
+        """Disconnect; stop only a browser this server launched."""
+        await self._drop_browser()
+        for task in self._parked:
+            task.cancel()
+        if self._launched is not None:
+            await self._launched.terminate()
+            self._launched = None
+        if self._pw is not None:
+            with contextlib.suppress(Exception):
+                await self._pw.stop()
+            self._pw = None
+
+    def require_browser(self) -> Browser:
+        if self._browser is None or not self._browser.is_connected():
+            raise ToolError("The browser went away during this call; the next call reconnects.")
+        return self._browser
+
+    # ---- watching tabs ----------------------------------------------------------------------
+
+    def _watch_context(self, context: BrowserContext) -> None:
+        if context in self._watched:
+            return
+        self._watched.add(context)
+        context.on("page", self._watch_page)
+        context.on("dialog", self._on_dialog)
+        context.on("dialogclosed", self._on_dialog_closed)
+        context.on("console", self._on_console)
+        context.on("request", self._on_request)
+        context.on("requestfinished", self._on_request_end)
+        context.on("requestfailed", self._on_request_end)
+        for page in context.pages:
+            self._watch_page(page)
+
+    def _watch_page(self, page: Page) -> None:
+        if page in self._tabs:
+            return
+        self._tabs[page] = TabState()
+        self.pages_reported += 1
+        self.tabs_changed.set()
+        page.on("close", self._on_page_close)
+        page.on("framenavigated", lambda frame: self._on_frame_navigated(page, frame))
+        page.on("pageerror", lambda error: self.tab(page).add_console("error", f"Uncaught {error}"))
+
+    def tab(self, page: Page) -> TabState:
+        state = self._tabs.get(page)
+        if state is None:
+            self._watch_page(page)
+            state = self._tabs[page]
+        return state
+
+    def _on_page_close(self, page: Page) -> None:
+        state = self._tabs.pop(page, None)
+        self._closed_since.append((state.title if state else "", page.url))
+
+    def _on_frame_navigated(self, page: Page, frame: object) -> None:
+        if frame is page.main_frame:
+            self.tab(page).main_frame_navigations += 1
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        page = dialog.page
+        if page is None:
+            return
+        self.tab(page).dialog = dialog
+        self._dialog_opened.set()
+        self._dialog_opened = asyncio.Event()
+
+    def _on_dialog_closed(self, dialog: Dialog) -> None:
+        page = dialog.page
+        state = self._tabs.get(page) if page is not None else None
+        if state is not None and state.dialog is dialog:
+            state.dialog = None
+            self._answered_dialogs.append(f"{dialog.type} '{_shorten(dialog.message)}'")
+
+    def forget_dialog(self, dialog: Dialog) -> None:
+        """Called when the agent answered it, so it is not reported as the person's answer."""
+        page = dialog.page
+        state = self._tabs.get(page) if page is not None else None
+        if state is not None and state.dialog is dialog:
+            state.dialog = None
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        page = message.page
+        if page is None:
+            return
+        location = message.location
+        where = f"{location.get('url', '')}:{location.get('lineNumber', '')}" if location else ""
+        self.tab(page).add_console(message.type, message.text, where)
+
+    def _on_request(self, request: Request) -> None:
+        page = _request_page(request)
+        if page is not None and page in self._tabs:
+            self._tabs[page].request_started(request)
+
+    def _on_request_end(self, request: Request) -> None:
+        page = _request_page(request)
+        if page is not None and page in self._tabs:
+            self._tabs[page].request_ended(request)
+
+    def dialog_signal(self) -> asyncio.Event:
+        """An event set when the next dialog opens anywhere in the browser."""
+        return self._dialog_opened
+
+    def park(self, task: asyncio.Task[object]) -> None:
+        """Keep an action that a dialog interrupted; it finishes once the dialog is answered."""
+        self._parked.add(task)
+
+        def done(finished: asyncio.Task[object]) -> None:
+            self._parked.discard(finished)
+            if not finished.cancelled():
+                finished.exception()  # retrieved, so it is not logged as "never retrieved"
+
+        task.add_done_callback(done)
+
+    async def wait_parked(self, timeout_s: float) -> None:
+        """Let actions a dialog held up finish (e.g. the click behind an answered confirm)."""
+        if self._parked:
+            await asyncio.wait(set(self._parked), timeout=timeout_s)
+
+    # ---- tabs -------------------------------------------------------------------------------
+
+    def pages(self) -> list[Page]:
+        browser = self._browser
+        if browser is None:
+            return []
+        pages: list[Page] = []
+        for context in browser.contexts:
+            self._watch_context(context)
+            pages.extend(page for page in context.pages if not page.is_closed())
+        return pages
+
+    async def title_of(self, page: Page) -> str:
+        state = self.tab(page)
+        if state.dialog is None:
+            with contextlib.suppress(Exception):
+                state.title = await asyncio.wait_for(page.title(), _PROBE_TIMEOUT_S)
+        return state.title
+
+    async def view(self, page: Page, pages: list[Page] | None = None) -> TabView:
+        pages = pages if pages is not None else self.pages()
+        index = pages.index(page) + 1 if page in pages else 0
+        return TabView(index, page, await self.title_of(page), page.url)
+
+    async def _probe(self, page: Page) -> tuple[str, bool] | None:
+        """(visibilityState, hasFocus) of a tab, or None if it cannot answer (a dialog, a crash)."""
+        if self.tab(page).dialog is not None:
+            return None
+        try:
+            state, focused = await asyncio.wait_for(page.evaluate(_VISIBILITY_JS), _PROBE_TIMEOUT_S)
+        except (TimeoutError, PlaywrightError):
+            return None
+        return str(state), bool(focused)
+
+    async def person_tab(self, pages: list[Page]) -> Page | None:
+        """The tab the person is looking at: the visible one (the focused one if several windows)."""
+        previous = self._checkpoint.current
+        if not pages:
+            return None
+        if previous in pages and set(pages) == set(self._checkpoint.pages):
+            if self.tab(previous).dialog is not None:
+                return previous
+            probe = await self._probe(previous)
+            if probe is not None and probe[0] == "visible":
+                return previous
+        probes = await asyncio.gather(*(self._probe(page) for page in pages))
+        visible = [(page, probe) for page, probe in zip(pages, probes, strict=True) if probe and probe[0] == "visible"]
+        if len(visible) > 1:
+            focused = [page for page, probe in visible if probe[1]]
+            candidates = focused or [page for page, _ in visible]
+            if previous in candidates:
+                return previous
+            fresh = [page for page in candidates if page not in self._checkpoint.pages]
+            return (fresh or candidates)[-1]
+        if visible:
+            return visible[0][0]
+        with_dialog = [page for page in pages if self.tab(page).dialog is not None]
+        if with_dialog:
+            return previous if previous in with_dialog else with_dialog[-1]
+        return previous if previous in pages else pages[-1]
+
+    async def new_tab(self) -> Page:
+        browser = self.require_browser()
+        if browser.contexts:
+            context = browser.contexts[0]
+            page = await context.new_page()
+        else:
+            # Attached to a browser with no window at all: a new context is the only way to a tab.
+            context = await browser.new_context()
+            self._watch_context(context)
+            page = await context.new_page()
+        self._watch_page(page)
+        return page
+
+    # ---- checkpoints between calls -------------------------------------------------------------
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        return self._checkpoint
+
+    def mark(self, pages: list[Page], current: Page | None) -> None:
+        self._checkpoint = Checkpoint(tuple(pages), current, current.url if current else "")
+        self._closed_since.clear()
+        self._answered_dialogs.clear()
+
+    def take_closed(self) -> list[tuple[str, str]]:
+        closed, self._closed_since = self._closed_since, []
+        return closed
+
+    def take_answered_dialogs(self) -> list[str]:
+        answered, self._answered_dialogs = self._answered_dialogs, []
+        return answered
+
+
+def _request_page(request: Request) -> Page | None:
+    with contextlib.suppress(PlaywrightError):
+        return request.frame.page
+    return None
+
+
+def _connect_error(url: str, exc: PlaywrightError) -> ToolError:
+    text = str(exc)
+    if "Not allowed" in text or "not inspectable" in text or "403" in text and "DevTools" in text:
+        return ToolError(
+            f"Cannot attach to the browser at {url}: DevTools are disabled by policy "
+            "(DeveloperToolsAvailability). Allow them in the browser's policies; see deploy/neko."
+        )
+    if "ECONNREFUSED" in text or "connect ECONN" in text:
+        return ToolError(
+            f"Cannot reach the browser at {url}: connection refused. It may be restarting or not "
+            "started with --remote-debugging-port; try again shortly."
+        )
+    first = text.strip().splitlines()[0] if text.strip() else text
+    return ToolError(f"Cannot attach to the browser at {url}: {first}")
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

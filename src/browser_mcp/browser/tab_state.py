@@ -1,0 +1,46 @@
+"""What the server remembers about each tab: its dialog, console, refs and in-flight requests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from playwright.async_api import Dialog, Request
+
+CONSOLE_LIMIT = 500
+# Requests that mean "the page is still reacting"; images, fonts and media do not count.
+_SETTLE_RESOURCE_TYPES = {"document", "fetch", "xhr"}
+
+
+@dataclass(frozen=True)
+class ConsoleEntry:
+    at: float
+    level: str
+    text: str
+    location: str
+
+
+@dataclass
+class TabState:
+    console: deque[ConsoleEntry] = field(default_factory=lambda: deque(maxlen=CONSOLE_LIMIT))
+    dialog: Dialog | None = None
+    refs: dict[str, str] = field(default_factory=dict)  # ref -> 'button "Send"', from the snapshots
+    title: str = ""
+    main_frame_navigations: int = 0
+    inflight: set[Request] = field(default_factory=set)
+    network_changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add_console(self, level: str, text: str, location: str = "") -> None:
+        self.console.append(ConsoleEntry(time.time(), level, text, location))
+
+    def request_started(self, request: Request) -> None:
+        if request.resource_type in _SETTLE_RESOURCE_TYPES:
+            self.inflight.add(request)
+            self.network_changed.set()
+
+    def request_ended(self, request: Request) -> None:
+        if request in self.inflight:
+            self.inflight.discard(request)
+            self.network_changed.set()

@@ -1,0 +1,105 @@
+"""Which URLs the agent may open: http(s) by default, never browser-internal pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from browser_mcp.errors import ToolError
+
+_INTERNAL_SCHEMES = {"chrome", "chrome-extension", "chrome-untrusted", "devtools", "edge", "view-source"}
+_LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
+
+
+@dataclass(frozen=True)
+class OriginPattern:
+    """`https://example.com`, `example.com`, `*.example.com` or `127.0.0.1:8000`."""
+
+    scheme: str | None
+    host: str
+    port: int | None
+    wildcard: bool
+
+    @classmethod
+    def parse(cls, text: str) -> OriginPattern:
+        raw = text.strip().lower()
+        scheme = None
+        if "://" in raw:
+            scheme, raw = raw.split("://", 1)
+        raw = raw.split("/", 1)[0]
+        wildcard = raw.startswith("*.")
+        raw = raw.removeprefix("*.")
+        host, port = raw, None
+        if raw.count(":") == 1:
+            host, port_text = raw.split(":")
+            port = int(port_text) if port_text.isdigit() else None
+        return cls(scheme, host, port, wildcard)
+
+    def matches(self, scheme: str, host: str, port: int | None) -> bool:
+        if self.scheme and self.scheme != scheme:
+            return False
+        if self.port is not None and self.port != port:
+            return False
+        if self.wildcard:
+            return host == self.host or host.endswith("." + self.host)
+        return host == self.host
+
+
+class UrlPolicy:
+    def __init__(self, allowed: list[str], blocked: list[str], allow_file_urls: bool) -> None:
+        self._allowed = [OriginPattern.parse(entry) for entry in allowed]
+        self._blocked = [OriginPattern.parse(entry) for entry in blocked]
+        self._allow_file_urls = allow_file_urls
+
+    def normalize(self, url: str) -> str:
+        """Add a scheme to a bare host the way a person would type it."""
+        url = url.strip()
+        if not url:
+            raise ToolError("The URL is empty: pass a full URL such as https://example.com.")
+        if "://" in url or url.startswith(("about:", "data:", "javascript:", "file:")) or ":" in url.split("/")[0]:
+            if "://" not in url and url.split(":", 1)[0].lower() in {"localhost", "127.0.0.1"}:
+                return "http://" + url
+            return url
+        return ("http://" if url.startswith(_LOCAL_HOSTS) else "https://") + url
+
+    def check(self, url: str) -> str:
+        """Return the URL to open, or raise a ToolError saying why it is refused."""
+        url = self.normalize(url)
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme in ("about",):
+            if url.lower() in ("about:blank",):
+                return url
+            raise ToolError(f"Refused to open {url}: only about:blank is allowed among about: pages.")
+        if scheme in _INTERNAL_SCHEMES:
+            raise ToolError(f"Refused to open {url}: browser-internal pages ({scheme}://) are not allowed.")
+        if scheme == "file":
+            if not self._allow_file_urls:
+                raise ToolError(
+                    f"Refused to open {url}: file:// URLs are disabled (the server was not started "
+                    "with --allow-file-urls)."
+                )
+            return url
+        if scheme in ("javascript", "data", "blob"):
+            raise ToolError(f"Refused to open a {scheme}: URL: it would run arbitrary code. Open an http(s) page.")
+        if scheme not in ("http", "https"):
+            raise ToolError(f"Refused to open {url}: only http and https URLs are allowed.")
+        host = (parts.hostname or "").lower()
+        if not host:
+            raise ToolError(f"Refused to open {url}: it has no host name.")
+        port = parts.port or (443 if scheme == "https" else 80)
+        if any(pattern.matches(scheme, host, port) for pattern in self._blocked):
+            raise ToolError(f"Refused to open {url}: its origin is blocked by the server's --blocked-origins.")
+        if self._allowed and not any(pattern.matches(scheme, host, port) for pattern in self._allowed):
+            raise ToolError(
+                f"Refused to open {url}: its origin is not in the server's --allowed-origins "
+                f"({', '.join(self._describe_allowed())})."
+            )
+        return url
+
+    def _describe_allowed(self) -> list[str]:
+        return [
+            (f"{p.scheme}://" if p.scheme else "") + ("*." if p.wildcard else "") + p.host
+            + (f":{p.port}" if p.port is not None else "")
+            for p in self._allowed
+        ]

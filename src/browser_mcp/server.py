@@ -1,0 +1,71 @@
+"""Builds the MCP server: the tools over one shared browser session, and the transport."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import uvicorn
+from mcp.server.mcpserver import MCPServer
+from starlette.types import ASGIApp
+
+from browser_mcp import __version__
+from browser_mcp.browser.session import BrowserSession
+from browser_mcp.config import Settings
+from browser_mcp.http_security import BearerTokenMiddleware, transport_security
+from browser_mcp.tools import register_all
+
+log = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+This server drives a browser that a person may be watching and using at the same time.
+Every tool acts on the tab the person is looking at; replies start with "Note:" lines when the tabs
+changed since your last call (the person switched, opened or closed tabs). Take a snapshot to get refs
+(e12) for click/type/...; refs from an older snapshot must be refreshed. Answer open dialogs with
+handle_dialog. Do not close the person's tabs unless asked."""
+
+
+def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
+    session = BrowserSession(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    server: MCPServer[Any] = MCPServer(
+        "browser",
+        title="browser_mcp",
+        instructions=INSTRUCTIONS,
+        version=__version__,
+        lifespan=lifespan,
+        log_level=settings.log_level,
+    )
+    register_all(server, session)
+    return server, session
+
+
+def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path="/mcp", transport_security=transport_security(settings), host=settings.host
+    )
+    if settings.token:
+        app = BearerTokenMiddleware(app, settings.token)
+    return app
+
+
+def run(settings: Settings) -> None:
+    server, _ = build_server(settings)
+    if settings.transport == "stdio":
+        server.run("stdio")
+        return
+    config = uvicorn.Config(
+        http_app(server, settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+        lifespan="on",
+    )
+    log.info("Serving MCP over Streamable HTTP at http://%s:%s/mcp", settings.host, settings.port)
+    uvicorn.Server(config).run()

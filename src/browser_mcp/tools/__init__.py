@@ -1,0 +1,15 @@
+"""The MCP tools, one module per family; each module's `register` adds its tools to the server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import MCPServer
+
+from browser_mcp.browser.session import BrowserSession
+from browser_mcp.tools import console, dialogs, input, navigation, screenshot, snapshot, tabs, waiting
+
+
+def register_all(server: MCPServer[Any], session: BrowserSession) -> None:
+    for family in (navigation, snapshot, input, screenshot, tabs, waiting, dialogs, console):
+        family.register(server, session)

@@ -1,0 +1,188 @@
+"""The frame around every tool: one call at a time, the person's tab, notes, effects, clear errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from mcp.server.mcpserver import Context
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from browser_mcp.browser.session import BrowserSession, Checkpoint
+from browser_mcp.errors import ToolError, explain, with_article
+from browser_mcp.response import Reply
+
+log = logging.getLogger(__name__)
+
+
+class NeedsPage(Enum):
+    NO = "no"  # tabs, console: works with no tab at all
+    YES = "yes"  # acts on the person's tab; fails if the browser has none
+    CREATE = "create"  # navigate: opens a tab if the browser has none
+
+
+@dataclass
+class ToolCall:
+    session: BrowserSession
+    ctx: Context[Any, Any] | None
+    reply: Reply = field(default_factory=Reply)
+    current: Page | None = None
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def page(self) -> Page:
+        if self.current is None or self.current.is_closed():
+            raise ToolError("The browser has no open tab. Open one with navigate or tabs(action='new').")
+        return self.current
+
+
+Body = Callable[[ToolCall], Awaitable[None]]
+
+
+async def run_tool(
+    session: BrowserSession,
+    ctx: Context[Any, Any] | None,
+    name: str,
+    body: Body,
+    *,
+    needs_page: NeedsPage = NeedsPage.YES,
+    blocked_by_dialog: bool = True,
+    report_effects: bool = True,
+) -> ToolCall:
+    """Run `body` under the session lock; raise ToolError with a clear sentence on any failure."""
+    async with session.lock:
+        call = ToolCall(session, ctx)
+        try:
+            await _begin(call, needs_page, blocked_by_dialog)
+            await body(call)
+            if report_effects:
+                await _report_effects(call)
+            else:
+                await _report_dialog(call)
+        except ToolError as exc:
+            _end(call)
+            raise ToolError(call.reply.with_error(str(exc))) from exc
+        except PlaywrightError as exc:
+            _end(call)
+            if not session.is_connected():
+                message = (
+                    f"{name} failed: the browser went away during the call (closed or restarted). "
+                    "The next call reconnects."
+                )
+            else:
+                message = str(explain(exc, name))
+            raise ToolError(call.reply.with_error(message)) from exc
+        except Exception as exc:  # a bug of ours: still a sentence, and the server keeps running
+            _end_quietly(call)
+            log.exception("%s failed unexpectedly", name)
+            raise ToolError(call.reply.with_error(
+                f"{name} failed unexpectedly ({type(exc).__name__}: {exc}). Try again, or take a snapshot."
+            )) from exc
+        _end(call)
+        return call
+
+
+async def _begin(call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool) -> None:
+    session = call.session
+    reconnected = await session.connect()
+    before = session.checkpoint
+    call.pages = session.pages()
+    call.current = await session.person_tab(call.pages)
+    if reconnected:
+        call.reply.note(reconnected)
+    else:
+        for note in await _changes_between_calls(session, before, call.pages, call.current):
+            call.reply.note(note)
+    if call.current is None and needs_page is NeedsPage.CREATE:
+        call.current = await session.new_tab()
+        call.pages = session.pages()
+    if needs_page is not NeedsPage.NO:
+        page = call.page
+        dialog = session.tab(page).dialog
+        if dialog is not None and blocked_by_dialog:
+            raise ToolError(
+                f"{with_article(dialog.type).capitalize()} dialog is open on this tab ('{dialog.message[:200]}') and blocks the page. "
+                "Answer it with handle_dialog first (accept=true or false)."
+            )
+
+
+async def _changes_between_calls(
+    session: BrowserSession, before: Checkpoint, pages: list[Page], current: Page | None
+) -> list[str]:
+    notes: list[str] = []
+    for title, url in session.take_closed():
+        notes.append(f"Tab {_quote(title)}({url}) was closed.")
+    for answered in session.take_answered_dialogs():
+        notes.append(f"The {answered} dialog was answered outside your calls (by the person).")
+    opened = [page for page in pages if page not in before.pages]
+    if current is not None and before.current is not None and current is not before.current:
+        view = await session.view(current, pages)
+        if before.current.is_closed() or before.current not in pages:
+            notes.append(f"Your tab was closed; now acting on the tab in front: {view.label()}.")
+        elif current in opened:
+            notes.append(f"A new tab opened in front: {view.label()}; acting on it.")
+        else:
+            notes.append(f"The person switched tabs: now acting on {view.label()}.")
+    elif current is not None and current is before.current and current.url != before.current_url:
+        view = await session.view(current, pages)
+        notes.append(f"This tab navigated since your last call: now {_quote(view.title)}({view.url}).")
+    for page in opened:
+        if page is not current:
+            view = await session.view(page, pages)
+            notes.append(f"New tab in the background: {view.label()}.")
+    return notes
+
+
+async def _report_effects(call: ToolCall) -> None:
+    """What the call caused: new tabs, a tab that came to front, a URL change, an open dialog."""
+    session = call.session
+    if not session.is_connected():
+        return
+    pages = session.pages()
+    acted_on = call.current
+    now = await session.person_tab(pages) if pages else None
+    for page in pages:
+        if page not in call.pages:
+            view = await session.view(page, pages)
+            where = "it is in front, later calls act on it" if page is now else "in the background"
+            call.reply.effect(f"Opened {view.label()}; {where}.")
+    if acted_on is not None and now is not acted_on and now is not None and now in call.pages:
+        view = await session.view(now, pages)
+        call.reply.effect(f"The tab in front is now {view.label()}; later calls act on it.")
+    call.current = now
+    call.pages = pages
+    await _report_dialog(call)
+
+
+async def _report_dialog(call: ToolCall) -> None:
+    for page in call.session.pages():
+        dialog = call.session.tab(page).dialog
+        if dialog is None:
+            continue
+        where = "" if page is call.current else f" on {(await call.session.view(page)).label()}"
+        default = f" (default answer '{dialog.default_value}')" if dialog.type == "prompt" else ""
+        call.reply.effect(
+            f"{with_article(dialog.type).capitalize()} dialog is open{where}: '{dialog.message[:300]}'{default}. "
+            "It blocks the page: answer it with handle_dialog(accept=true|false)."
+        )
+
+
+def _end(call: ToolCall) -> None:
+    session = call.session
+    if session.is_connected():
+        session.mark(session.pages(), call.current)
+
+
+def _end_quietly(call: ToolCall) -> None:
+    try:
+        _end(call)
+    except Exception:
+        log.exception("could not record the tabs after a failed call")
+
+
+def _quote(title: str) -> str:
+    return f"'{title}' " if title else ""
