@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -21,11 +22,10 @@ def main(argv: list[str] | None = None) -> None:
             print(f"browser-mcp: {where + ': ' if where else ''}{message}", file=sys.stderr)
         sys.exit(2)
     # stdout belongs to the MCP stdio transport: logs go to stderr only.
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     from browser_mcp.server import run
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run(settings)
-    except KeyboardInterrupt:
-        pass

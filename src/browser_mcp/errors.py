@@ -48,13 +48,15 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text
 
 
-def explain(exc: BaseException, action: str, target: str | None = None, timeout_s: float | None = None) -> ToolError:
+def explain(
+    exc: BaseException, action: str, target: str | None = None, timeout_s: float | None = None
+) -> ToolError:
     """Build the ToolError for a failed `action` (e.g. "click") on `target` (e.g. "button 'Send'")."""
     if isinstance(exc, ToolError):
         return exc
     what = f"{action} on {target}" if target else action
     text = str(exc)
-    if isinstance(exc, PlaywrightTimeoutError) or "Timeout" in _first_line(text) and "exceeded" in text:
+    if isinstance(exc, PlaywrightTimeoutError) or ("Timeout" in _first_line(text) and "exceeded" in text):
         seconds = f" after {timeout_s:g} s" if timeout_s else ""
         if "intercepts pointer events" in text:
             blocker = re.findall(r"- (<.*?>) .*intercepts pointer events", text)
@@ -79,9 +81,13 @@ def explain(exc: BaseException, action: str, target: str | None = None, timeout_
                 f"{what} failed{seconds}: no element matched. Take a new snapshot and use a ref from it."
             )
         if "waiting for navigation" in text or "navigating to" in text:
-            return ToolError(f"{what} timed out{seconds}: the page did not finish loading. Take a snapshot to see "
-                             "how far it got, or wait_for some text.")
-        return ToolError(f"{what} timed out{seconds}. The page may be busy; take a snapshot to see its state.")
+            return ToolError(
+                f"{what} timed out{seconds}: the page did not finish loading. Take a snapshot to see "
+                "how far it got, or wait_for some text."
+            )
+        return ToolError(
+            f"{what} timed out{seconds}. The page may be busy; take a snapshot to see its state."
+        )
     if is_closed_error(exc):
         return ToolError(
             f"{what} failed: the tab or the browser closed during the call. "
@@ -113,7 +119,9 @@ def explain(exc: BaseException, action: str, target: str | None = None, timeout_
     if "Not a checkbox or radio" in text:
         return ToolError(f"{what} failed: the element is not a checkbox or radio button.")
     if "Element is not a <select>" in text or "not a <select>" in text:
-        return ToolError(f"{what} failed: the element is not a <select>; click it and pick the option instead.")
+        return ToolError(
+            f"{what} failed: the element is not a <select>; click it and pick the option instead."
+        )
     if "did not find some options" in text or "Options not found" in text:
         return ToolError(f"{what} failed: none of the given values match an option of this list.")
     detail = _first_line(text).removeprefix("Error: ")

@@ -20,7 +20,9 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
         hosts.append(f"{settings.host}:*")
     hosts.extend(settings.allowed_hosts)
     origins = [f"http://{host}" for host in hosts] + [f"https://{host}" for host in hosts]
-    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
 
 
 class BearerTokenMiddleware:
@@ -40,12 +42,21 @@ class BearerTokenMiddleware:
             await self.app(scope, receive, send)
             return
         reason = "missing bearer token" if not given else "wrong bearer token"
-        body = json.dumps({"error": "unauthorized", "error_description": f"{reason}: send Authorization: "
-                           "Bearer <token> (the server's --token)"}).encode()
-        await send({
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b'Bearer realm="browser-mcp"'),
-                        (b"content-length", str(len(body)).encode())],
-        })
+        body = json.dumps(
+            {
+                "error": "unauthorized",
+                "error_description": f"{reason}: send Authorization: Bearer <token> (the server's --token)",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"www-authenticate", b'Bearer realm="browser-mcp"'),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

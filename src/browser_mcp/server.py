@@ -64,7 +64,10 @@ def run(settings: Settings) -> None:
         server.run("stdio")
         return
     config = uvicorn.Config(
-        http_app(server, settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+        http_app(server, settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
         lifespan="on",
     )
     log.info("Serving MCP over Streamable HTTP at http://%s:%s/mcp", settings.host, settings.port)

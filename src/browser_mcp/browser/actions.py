@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Page, Request
 
 from browser_mcp.browser.session import BrowserSession
 
@@ -56,7 +56,9 @@ async def perform(
     still_loading = await _settle(session, page, navigated, busy_before)
     await _wait_for_popups(session, *tabs_before)
     navigated = state.main_frame_navigations != navigations_before
-    return Outcome(value, dialog_opened=dialog_signal.is_set(), navigated=navigated, still_loading=still_loading)
+    return Outcome(
+        value, dialog_opened=dialog_signal.is_set(), navigated=navigated, still_loading=still_loading
+    )
 
 
 async def _wait_for_popups(session: BrowserSession, targets_before: int, pages_before: int) -> None:
@@ -73,7 +75,7 @@ async def _wait_for_popups(session: BrowserSession, targets_before: int, pages_b
             return
 
 
-async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[object]) -> bool:
+async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[Request]) -> bool:
     """Wait for the page to react: a started navigation to reach DOMContentLoaded, requests to end.
 
     Requests already running before the action (long polls) do not hold the reply.
@@ -83,8 +85,9 @@ async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_bef
     if navigated:
         load = asyncio.ensure_future(page.wait_for_load_state("domcontentloaded"))
         dialog_wait = asyncio.ensure_future(dialog_signal.wait())
-        done, _ = await asyncio.wait({load, dialog_wait}, timeout=NAVIGATION_SETTLE_CAP_S,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {load, dialog_wait}, timeout=NAVIGATION_SETTLE_CAP_S, return_when=asyncio.FIRST_COMPLETED
+        )
         dialog_wait.cancel()
         if load not in done:
             load.cancel()

@@ -31,7 +31,9 @@ async def locate(
     if ref:
         ref = ref.strip().removeprefix("ref=").strip("[]")
         if not _REF.match(ref):
-            raise ToolError(f"'{ref}' is not a snapshot ref (refs look like e12). Take a snapshot to get refs.")
+            raise ToolError(
+                f"'{ref}' is not a snapshot ref (refs look like e12). Take a snapshot to get refs."
+            )
         state = session.tab(page)
         if ref not in state.refs:
             others = [p for p in session.pages() if p is not page and ref in session.tab(p).refs]
@@ -60,7 +62,9 @@ async def locate(
     except PlaywrightError as exc:
         raise ToolError(f"The selector '{selector}' is not valid: {str(exc).splitlines()[0]}") from exc
     if count == 0:
-        raise ToolError(f"No element matches the selector '{selector}'. Take a snapshot and use a ref instead.")
+        raise ToolError(
+            f"No element matches the selector '{selector}'. Take a snapshot and use a ref instead."
+        )
     if count > 1:
         raise ToolError(
             f"The selector '{selector}' matches {count} elements. Use a ref from a snapshot, or a more "

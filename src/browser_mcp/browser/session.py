@@ -121,7 +121,9 @@ class BrowserSession:
         await self._count_new_targets(browser)
         self._checkpoint = Checkpoint(tuple(self.pages()), None, "")
         if reconnecting:
-            return "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
+            return (
+                "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
+            )
         return None
 
     async def _count_new_targets(self, browser: Browser) -> None:
@@ -324,7 +326,11 @@ class BrowserSession:
             if probe is not None and probe[0] == "visible":
                 return previous
         probes = await asyncio.gather(*(self._probe(page) for page in pages))
-        visible = [(page, probe) for page, probe in zip(pages, probes, strict=True) if probe and probe[0] == "visible"]
+        visible = [
+            (page, probe)
+            for page, probe in zip(pages, probes, strict=True)
+            if probe and probe[0] == "visible"
+        ]
         if len(visible) > 1:
             focused = [page for page, probe in visible if probe[1]]
             candidates = focused or [page for page, _ in visible]
@@ -380,7 +386,7 @@ def _request_page(request: Request) -> Page | None:
 
 def _connect_error(url: str, exc: PlaywrightError) -> ToolError:
     text = str(exc)
-    if "Not allowed" in text or "not inspectable" in text or "403" in text and "DevTools" in text:
+    if "Not allowed" in text or "not inspectable" in text or ("403" in text and "DevTools" in text):
         return ToolError(
             f"Cannot attach to the browser at {url}: DevTools are disabled by policy "
             "(DeveloperToolsAvailability). Allow them in the browser's policies; see deploy/neko."

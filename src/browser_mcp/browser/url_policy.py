@@ -56,7 +56,11 @@ class UrlPolicy:
         url = url.strip()
         if not url:
             raise ToolError("The URL is empty: pass a full URL such as https://example.com.")
-        if "://" in url or url.startswith(("about:", "data:", "javascript:", "file:")) or ":" in url.split("/")[0]:
+        if (
+            "://" in url
+            or url.startswith(("about:", "data:", "javascript:", "file:"))
+            or ":" in url.split("/")[0]
+        ):
             if "://" not in url and url.split(":", 1)[0].lower() in {"localhost", "127.0.0.1"}:
                 return "http://" + url
             return url
@@ -81,7 +85,9 @@ class UrlPolicy:
                 )
             return url
         if scheme in ("javascript", "data", "blob"):
-            raise ToolError(f"Refused to open a {scheme}: URL: it would run arbitrary code. Open an http(s) page.")
+            raise ToolError(
+                f"Refused to open a {scheme}: URL: it would run arbitrary code. Open an http(s) page."
+            )
         if scheme not in ("http", "https"):
             raise ToolError(f"Refused to open {url}: only http and https URLs are allowed.")
         host = (parts.hostname or "").lower()
@@ -89,7 +95,9 @@ class UrlPolicy:
             raise ToolError(f"Refused to open {url}: it has no host name.")
         port = parts.port or (443 if scheme == "https" else 80)
         if any(pattern.matches(scheme, host, port) for pattern in self._blocked):
-            raise ToolError(f"Refused to open {url}: its origin is blocked by the server's --blocked-origins.")
+            raise ToolError(
+                f"Refused to open {url}: its origin is blocked by the server's --blocked-origins."
+            )
         if self._allowed and not any(pattern.matches(scheme, host, port) for pattern in self._allowed):
             raise ToolError(
                 f"Refused to open {url}: its origin is not in the server's --allowed-origins "
@@ -99,7 +107,9 @@ class UrlPolicy:
 
     def _describe_allowed(self) -> list[str]:
         return [
-            (f"{p.scheme}://" if p.scheme else "") + ("*." if p.wildcard else "") + p.host
+            (f"{p.scheme}://" if p.scheme else "")
+            + ("*." if p.wildcard else "")
+            + p.host
             + (f":{p.port}" if p.port is not None else "")
             for p in self._allowed
         ]

@@ -12,7 +12,11 @@ def read_only(title: str) -> ToolAnnotations:
 def acts_on_page(title: str, *, idempotent: bool = False) -> ToolAnnotations:
     """Changes the page (may submit forms to the open web), destroys nothing of the person's."""
     return ToolAnnotations(
-        title=title, read_only_hint=False, destructive_hint=False, idempotent_hint=idempotent, open_world_hint=True
+        title=title,
+        read_only_hint=False,
+        destructive_hint=False,
+        idempotent_hint=idempotent,
+        open_world_hint=True,
     )
 
 

@@ -79,9 +79,11 @@ async def run_tool(
         except Exception as exc:  # a bug of ours: still a sentence, and the server keeps running
             _end_quietly(call)
             log.exception("%s failed unexpectedly", name)
-            raise ToolError(call.reply.with_error(
-                f"{name} failed unexpectedly ({type(exc).__name__}: {exc}). Try again, or take a snapshot."
-            )) from exc
+            raise ToolError(
+                call.reply.with_error(
+                    f"{name} failed unexpectedly ({type(exc).__name__}: {exc}). Try again, or take a snapshot."
+                )
+            ) from exc
         _end(call)
         return call
 

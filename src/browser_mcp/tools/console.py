@@ -18,13 +18,15 @@ MESSAGE_CHARS = 500
 
 def register(server: MCPServer[Any], session: BrowserSession) -> None:
     @server.tool(
-        annotations=read_only("Console messages"), structured_output=False,
+        annotations=read_only("Console messages"),
+        structured_output=False,
         description="Console messages and uncaught errors of the person's tab (newest last).",
     )
     async def console_messages(
         ctx: Context[Any, Any],
-        level: Annotated[Literal["error", "warning", "info", "all"], Field(
-            description="Least severe level to include.")] = "info",
+        level: Annotated[
+            Literal["error", "warning", "info", "all"], Field(description="Least severe level to include.")
+        ] = "info",
         limit: Annotated[int, Field(ge=1, le=500, description="At most this many (the newest).")] = 50,
     ) -> str:
         async def body(call: ToolCall) -> None:
@@ -34,7 +36,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 entries = [entry for entry in entries if entry.level in _LEVELS[level]]
             shown = entries[-limit:]
             if not shown:
-                call.reply.say(f"No console messages at level {level} or above on this tab since the server attached.")
+                call.reply.say(
+                    f"No console messages at level {level} or above on this tab since the server attached."
+                )
                 return
             skipped = len(entries) - len(shown)
             if skipped:
@@ -45,5 +49,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 where = f" @ {entry.location}" if entry.location and entry.location != ":" else ""
                 call.reply.say(f"[{entry.level}] {text}{where} ({now - entry.at:.0f} s ago)")
 
-        return (await run_tool(session, ctx, "console_messages", body, blocked_by_dialog=False,
-                               report_effects=False)).reply.text()
+        return (
+            await run_tool(
+                session, ctx, "console_messages", body, blocked_by_dialog=False, report_effects=False
+            )
+        ).reply.text()

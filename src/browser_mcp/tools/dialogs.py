@@ -12,14 +12,14 @@ from browser_mcp.errors import ToolError, explain
 from browser_mcp.tools.annotations import destructive
 from browser_mcp.tools.call import NeedsPage, ToolCall, run_tool
 
-
 # The action the dialog interrupted (a click on "Delete") gets this long to finish.
 _PARKED_WAIT_S = 2.0
 
 
 def register(server: MCPServer[Any], session: BrowserSession) -> None:
     @server.tool(
-        annotations=destructive("Handle dialog"), structured_output=False,
+        annotations=destructive("Handle dialog"),
+        structured_output=False,
         description="Answer the dialog (alert, confirm, prompt, beforeunload) open on the person's tab.",
     )
     async def handle_dialog(
@@ -54,5 +54,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             if page is not None and not page.is_closed() and page.url != url_before:
                 call.reply.effect(f"Page: '{await session.title_of(page)}' ({page.url}).")
 
-        call = await run_tool(session, ctx, "handle_dialog", body, needs_page=NeedsPage.NO, blocked_by_dialog=False)
+        call = await run_tool(
+            session, ctx, "handle_dialog", body, needs_page=NeedsPage.NO, blocked_by_dialog=False
+        )
         return call.reply.text()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
@@ -73,7 +74,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, tool, body)).reply.text()
 
     @server.tool(
-        annotations=destructive("Click"), structured_output=False,
+        annotations=destructive("Click"),
+        structured_output=False,
         description="Click an element (by ref from the latest snapshot, or selector) in the person's tab. "
         "Replies with what changed: new URL, new tab, an open dialog.",
     )
@@ -93,20 +95,29 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 await target.locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
 
         verb = "Double-clicked" if double else ("Right-clicked" if button == "right" else "Clicked")
-        return await act_on_element(ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}.")
+        return await act_on_element(
+            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}."
+        )
 
     @server.tool(
-        annotations=acts_on_page("Hover", idempotent=True), structured_output=False,
+        annotations=acts_on_page("Hover", idempotent=True),
+        structured_output=False,
         description="Move the mouse over an element (opens hover menus and tooltips).",
     )
-    async def hover(ctx: Context[Any, Any], ref: Ref = None, selector: Selector = None, element: Element = None) -> str:
+    async def hover(
+        ctx: Context[Any, Any], ref: Ref = None, selector: Selector = None, element: Element = None
+    ) -> str:
         async def action(target: Target) -> None:
             await target.locator.hover(timeout=timeout_ms)
 
-        return await act_on_element(ctx, "hover", ref, selector, element, action, lambda t: f"Hovered {t.label}.")
+        return await act_on_element(
+            ctx, "hover", ref, selector, element, action, lambda t: f"Hovered {t.label}."
+        )
 
     @server.tool(
-        name="type", annotations=destructive("Type text"), structured_output=False,
+        name="type",
+        annotations=destructive("Type text"),
+        structured_output=False,
         description="Type text into an editable element, replacing its content. `submit` presses Enter after; "
         "`slowly` types key by key (for fields that react to each key).",
     )
@@ -117,7 +128,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         selector: Selector = None,
         element: Element = None,
         submit: Annotated[bool, Field(description="Press Enter after typing.")] = False,
-        slowly: Annotated[bool, Field(description="Type one key at a time instead of filling at once.")] = False,
+        slowly: Annotated[
+            bool, Field(description="Type one key at a time instead of filling at once.")
+        ] = False,
     ) -> str:
         async def action(target: Target) -> None:
             if slowly:
@@ -130,11 +143,18 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
 
         then = " and pressed Enter" if submit else ""
         return await act_on_element(
-            ctx, "type", ref, selector, element, action, lambda t: f"Typed {len(text)} characters into {t.label}{then}."
+            ctx,
+            "type",
+            ref,
+            selector,
+            element,
+            action,
+            lambda t: f"Typed {len(text)} characters into {t.label}{then}.",
         )
 
     @server.tool(
-        annotations=destructive("Select option"), structured_output=False,
+        annotations=destructive("Select option"),
+        structured_output=False,
         description="Choose options in a <select> (by label or value).",
     )
     async def select_option(
@@ -148,12 +168,18 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             return await target.locator.select_option(values, timeout=timeout_ms)
 
         return await act_on_element(
-            ctx, "select_option", ref, selector, element, action,
+            ctx,
+            "select_option",
+            ref,
+            selector,
+            element,
+            action,
             lambda t: f"Selected {', '.join(repr(v) for v in values)} in {t.label}.",
         )
 
     @server.tool(
-        annotations=destructive("Fill form"), structured_output=False,
+        annotations=destructive("Fill form"),
+        structured_output=False,
         description="Fill several form fields in one call: textboxes, checkboxes, radios, comboboxes, sliders.",
     )
     async def fill_form(
@@ -168,7 +194,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             outcome = None
             for field, target in zip(fields, targets, strict=True):
                 try:
-                    outcome = await perform(session, page, lambda f=field, t=target: _fill_one(t, f, timeout_ms))
+                    outcome = await perform(
+                        session, page, functools.partial(_fill_one, target, field, timeout_ms)
+                    )
                 except Exception as exc:
                     done = f" Filled before it: {', '.join(filled)}." if filled else ""
                     raise ToolError(f"{explain(exc, 'fill_form', target.label, timeout_s)}{done}") from exc
@@ -182,12 +210,15 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, "fill_form", body)).reply.text()
 
     @server.tool(
-        annotations=destructive("Press key"), structured_output=False,
+        annotations=destructive("Press key"),
+        structured_output=False,
         description="Press a key or combination in the person's tab, e.g. Enter, Escape, ArrowDown, Control+A.",
     )
     async def press_key(
         ctx: Context[Any, Any],
-        key: Annotated[str, Field(description="Key name or combination: Enter, Tab, a, Shift+Tab, Control+A.")],
+        key: Annotated[
+            str, Field(description="Key name or combination: Enter, Tab, a, Shift+Tab, Control+A.")
+        ],
     ) -> str:
         async def body(call: ToolCall) -> None:
             page = call.page
@@ -202,13 +233,16 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, "press_key", body)).reply.text()
 
     @server.tool(
-        annotations=acts_on_page("Scroll"), structured_output=False,
+        annotations=acts_on_page("Scroll"),
+        structured_output=False,
         description="Scroll the person's tab: by `direction` and `amount` pixels, or until an element "
         "(ref/selector) is in view.",
     )
     async def scroll(
         ctx: Context[Any, Any],
-        direction: Annotated[Literal["down", "up", "left", "right"], Field(description="Where to scroll.")] = "down",
+        direction: Annotated[
+            Literal["down", "up", "left", "right"], Field(description="Where to scroll.")
+        ] = "down",
         amount: Annotated[int, Field(ge=1, le=100_000, description="Pixels to scroll.")] = 600,
         ref: Ref = None,
         selector: Selector = None,
@@ -219,7 +253,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             if ref or selector:
                 target = await locate(session, page, ref, selector, element)
                 try:
-                    await perform(session, page, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout_ms))
+                    await perform(
+                        session, page, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout_ms)
+                    )
                 except Exception as exc:
                     raise explain(exc, "scroll", target.label, timeout_s) from exc
                 call.reply.say(f"Scrolled {target.label} into view.")
@@ -233,7 +269,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             except Exception as exc:
                 raise explain(exc, "scroll") from exc
             x, y, max_y = position
-            call.reply.say(f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y}).")
+            call.reply.say(
+                f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
+            )
 
         return (await run_tool(session, ctx, "scroll", body)).reply.text()
 

@@ -32,16 +32,23 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         navigations_before = session.tab(page).main_frame_navigations
         try:
             outcome = await perform(
-                session, page, lambda: with_progress(call.ctx, go(page), f"{verb} {target or ''}".strip(), timeout_s),
+                session,
+                page,
+                lambda: with_progress(call.ctx, go(page), f"{verb} {target or ''}".strip(), timeout_s),
                 settle=False,
             )
         except Exception as exc:
-            raise explain(exc, verb if target is None else f"{verb} to {target}", timeout_s=timeout_s) from exc
+            raise explain(
+                exc, verb if target is None else f"{verb} to {target}", timeout_s=timeout_s
+            ) from exc
         if outcome.dialog_opened:
             call.reply.say(f"{verb.capitalize()}: the page opened a dialog while loading.")
             return
         response: Response | None = outcome.value
-        if verb in ("go back", "go forward") and session.tab(page).main_frame_navigations == navigations_before:
+        if (
+            verb in ("go back", "go forward")
+            and session.tab(page).main_frame_navigations == navigations_before
+        ):
             direction = "previous" if verb == "go back" else "next"
             call.reply.say(f"There is no {direction} page in this tab's history; still on {page.url}.")
             return
@@ -70,7 +77,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, "navigate", body, needs_page=NeedsPage.CREATE)).reply.text()
 
     @server.tool(
-        annotations=destructive("Go back"), structured_output=False,
+        annotations=destructive("Go back"),
+        structured_output=False,
         description="Go back to the previous page in the person's tab history.",
     )
     async def go_back(ctx: Context[Any, Any]) -> str:
@@ -80,7 +88,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, "go_back", body)).reply.text()
 
     @server.tool(
-        annotations=destructive("Go forward"), structured_output=False,
+        annotations=destructive("Go forward"),
+        structured_output=False,
         description="Go forward to the next page in the person's tab history.",
     )
     async def go_forward(ctx: Context[Any, Any]) -> str:
@@ -90,15 +99,23 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         return (await run_tool(session, ctx, "go_forward", body)).reply.text()
 
     @server.tool(
-        annotations=destructive("Reload"), structured_output=False,
+        annotations=destructive("Reload"),
+        structured_output=False,
         description="Reload the page in the person's tab (unsaved input on it is lost).",
     )
     async def reload(ctx: Context[Any, Any]) -> str:
         async def body(call: ToolCall) -> None:
-            await _go(call, "reload", lambda p: p.reload(wait_until="domcontentloaded", timeout=timeout_s * 1000))
+            await _go(
+                call, "reload", lambda p: p.reload(wait_until="domcontentloaded", timeout=timeout_s * 1000)
+            )
 
         return (await run_tool(session, ctx, "reload", body)).reply.text()
 
 
 def _past(verb: str) -> str:
-    return {"navigate": "Navigated", "go back": "Went back", "go forward": "Went forward", "reload": "Reloaded"}[verb]
+    return {
+        "navigate": "Navigated",
+        "go back": "Went back",
+        "go forward": "Went forward",
+        "reload": "Reloaded",
+    }[verb]

@@ -12,7 +12,9 @@ Ref = Annotated[
 ]
 Selector = Annotated[
     str | None,
-    Field(description="Playwright selector (CSS, 'text=Send', 'role=button[name=\"OK\"]') if you have no ref."),
+    Field(
+        description="Playwright selector (CSS, 'text=Send', 'role=button[name=\"OK\"]') if you have no ref."
+    ),
 ]
 Element = Annotated[
     str | None,

@@ -22,7 +22,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
     timeout_s = session.settings.action_timeout
 
     @server.tool(
-        annotations=read_only("Screenshot"), structured_output=False,
+        annotations=read_only("Screenshot"),
+        structured_output=False,
         description="Screenshot of the tab the person sees (the viewport, the full page, or one element). "
         "Use snapshot to find refs and act; use this to look at visual layout.",
     )
@@ -31,7 +32,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         ref: Ref = None,
         selector: Selector = None,
         element: Element = None,
-        full_page: Annotated[bool, Field(description="The whole scrollable page, not only the viewport.")] = False,
+        full_page: Annotated[
+            bool, Field(description="The whole scrollable page, not only the viewport.")
+        ] = False,
         format: Annotated[Literal["png", "jpeg"], Field(description="Image format.")] = "png",
     ) -> list[object]:
         images: list[Image] = []
@@ -45,7 +48,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                     what = target.label
 
                     async def shoot(kind: Literal["png", "jpeg"], quality: int | None) -> bytes:
-                        return await target.locator.screenshot(type=kind, quality=quality, timeout=timeout_s * 1000)
+                        return await target.locator.screenshot(
+                            type=kind, quality=quality, timeout=timeout_s * 1000
+                        )
                 else:
                     what = "the full page" if full_page else "the viewport"
 
@@ -64,7 +69,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                     data = await shoot("jpeg", quality)
                     note = f" (as JPEG quality {quality} to stay under {MAX_IMAGE_BYTES // 1000} KB)"
             except Exception as exc:
-                raise explain(exc, "screenshot", what if what.startswith(("ref", "'")) else None, timeout_s) from exc
+                raise explain(
+                    exc, "screenshot", what if what.startswith(("ref", "'")) else None, timeout_s
+                ) from exc
             if len(data) > MAX_IMAGE_BYTES:
                 raise explain(
                     RuntimeError(

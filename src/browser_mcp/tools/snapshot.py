@@ -29,20 +29,26 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
     async def snapshot(
         ctx: Context[Any, Any],
         ref: Annotated[str | None, Field(description="Only the part of the page under this ref.")] = None,
-        offset: Annotated[int, Field(ge=0, description="Character position to continue from (from the "
-                                     "previous reply's note).")] = 0,
-        max_chars: Annotated[int | None, Field(ge=1_000, le=MAX_CHARS_LIMIT,
-                                               description="Size budget of this reply in characters.")] = None,
-        depth: Annotated[int | None, Field(ge=1, le=100,
-                                           description="Only this many levels of the tree.")] = None,
+        offset: Annotated[
+            int,
+            Field(ge=0, description="Character position to continue from (from the previous reply's note)."),
+        ] = 0,
+        max_chars: Annotated[
+            int | None,
+            Field(ge=1_000, le=MAX_CHARS_LIMIT, description="Size budget of this reply in characters."),
+        ] = None,
+        depth: Annotated[
+            int | None, Field(ge=1, le=100, description="Only this many levels of the tree.")
+        ] = None,
     ) -> str:
         budget = max_chars or default_budget
 
         async def body(call: ToolCall) -> None:
             page = call.page
             try:
-                text = await take_snapshot(session, page, ref=ref, depth=depth,
-                                           timeout_s=session.settings.action_timeout)
+                text = await take_snapshot(
+                    session, page, ref=ref, depth=depth, timeout_s=session.settings.action_timeout
+                )
             except Exception as exc:
                 raise explain(exc, "snapshot", ref, session.settings.action_timeout) from exc
             part = cut_to_budget(text, offset, budget)
@@ -50,7 +56,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             view_index = call.pages.index(page) + 1 if page in call.pages else 0
             call.reply.say(f"Tab {view_index}: '{title}' ({page.url})")
             if offset and part.start >= part.total_chars:
-                call.reply.say(f"[Nothing past offset {offset}: the snapshot has {part.total_chars:,} characters.]")
+                call.reply.say(
+                    f"[Nothing past offset {offset}: the snapshot has {part.total_chars:,} characters.]"
+                )
                 return
             call.reply.say(part.text.rstrip("\n") if part.text else "(the page has no accessible content)")
             note = budget_note(part, ref)

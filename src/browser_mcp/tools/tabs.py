@@ -17,14 +17,17 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
     nav_timeout_ms = session.settings.navigation_timeout * 1000
 
     @server.tool(
-        annotations=destructive("Tabs"), structured_output=False,
+        annotations=destructive("Tabs"),
+        structured_output=False,
         description="Tabs of the shared browser. list: all tabs, marking the one the person sees (where every "
         "tool acts). select: bring tab `index` to front (the person sees the switch). new: open a tab (at `url`) "
         "in front. close: close tab `index` (only when asked to).",
     )
     async def tabs(
         ctx: Context[Any, Any],
-        action: Annotated[Literal["list", "select", "new", "close"], Field(description="What to do.")] = "list",
+        action: Annotated[
+            Literal["list", "select", "new", "close"], Field(description="What to do.")
+        ] = "list",
         index: Annotated[int | None, Field(ge=1, description="Tab number from the list (1 = first).")] = None,
         url: Annotated[str | None, Field(description="For new: the URL to open.")] = None,
     ) -> str:
@@ -65,8 +68,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 if page is call.current:
                     call.current = await session.person_tab(call.pages)
 
-        return (await run_tool(session, ctx, "tabs", body, needs_page=NeedsPage.NO, blocked_by_dialog=False)
-                ).reply.text()
+        return (
+            await run_tool(session, ctx, "tabs", body, needs_page=NeedsPage.NO, blocked_by_dialog=False)
+        ).reply.text()
 
     async def _list(call: ToolCall) -> None:
         if not call.pages:
@@ -85,5 +89,7 @@ def _pick(call: ToolCall, index: int | None, action: str) -> Any:
     if index is None:
         raise ToolError(f"tabs(action='{action}') needs `index`: the tab number from tabs(action='list').")
     if not 1 <= index <= len(call.pages):
-        raise ToolError(f"There is no tab {index}: {len(call.pages)} tab(s) are open. Call tabs to list them.")
+        raise ToolError(
+            f"There is no tab {index}: {len(call.pages)} tab(s) are open. Call tabs to list them."
+        )
     return call.pages[index - 1]

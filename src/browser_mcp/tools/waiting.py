@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -20,16 +20,23 @@ MAX_WAIT_S = 300.0
 
 def register(server: MCPServer[Any], session: BrowserSession) -> None:
     @server.tool(
-        annotations=read_only("Wait for"), structured_output=False,
+        annotations=read_only("Wait for"),
+        structured_output=False,
         description="Wait until `text` appears on the person's tab, until `text_gone` disappears, or for "
         "`seconds`. Sends progress while it waits.",
     )
     async def wait_for(
         ctx: Context[Any, Any],
         text: Annotated[str | None, Field(description="Wait until this text is visible.")] = None,
-        text_gone: Annotated[str | None, Field(description="Wait until this text is no longer visible.")] = None,
-        seconds: Annotated[float | None, Field(gt=0, le=MAX_WAIT_S, description="Just wait this long.")] = None,
-        timeout: Annotated[float, Field(gt=0, le=MAX_WAIT_S, description="Give up after this many seconds.")] = 30,
+        text_gone: Annotated[
+            str | None, Field(description="Wait until this text is no longer visible.")
+        ] = None,
+        seconds: Annotated[
+            float | None, Field(gt=0, le=MAX_WAIT_S, description="Just wait this long.")
+        ] = None,
+        timeout: Annotated[
+            float, Field(gt=0, le=MAX_WAIT_S, description="Give up after this many seconds.")
+        ] = 30,
     ) -> str:
         if sum(x is not None for x in (text, text_gone, seconds)) != 1:
             raise ToolError("Give exactly one of `text`, `text_gone` or `seconds`.")
@@ -42,7 +49,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 return
             wanted = text if text is not None else text_gone
             assert wanted is not None
-            state = "visible" if text is not None else "hidden"
+            state: Literal["visible", "hidden"] = "visible" if text is not None else "hidden"
             locator = page.get_by_text(wanted).first
             what = f"'{wanted}' to appear" if text is not None else f"'{wanted}' to disappear"
             dialog = session.dialog_signal()
@@ -50,8 +57,10 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             dialog_wait = asyncio.ensure_future(dialog.wait())
             try:
                 await with_progress(
-                    ctx, asyncio.wait({waiting, dialog_wait}, return_when=asyncio.FIRST_COMPLETED),
-                    f"waiting for {what}", timeout,
+                    ctx,
+                    asyncio.wait({waiting, dialog_wait}, return_when=asyncio.FIRST_COMPLETED),
+                    f"waiting for {what}",
+                    timeout,
                 )
             finally:
                 dialog_wait.cancel()
@@ -62,7 +71,9 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 return
             exc = waiting.exception()
             if isinstance(exc, PlaywrightTimeoutError):
-                raise ToolError(f"Waited {timeout:g} s for {what}; it did not happen. Take a snapshot to see the page.")
+                raise ToolError(
+                    f"Waited {timeout:g} s for {what}; it did not happen. Take a snapshot to see the page."
+                )
             if exc is not None:
                 raise explain(exc, "wait_for")
             call.reply.say(f"Done: {'saw' if text is not None else 'no longer see'} '{wanted}'.")

@@ -1,0 +1,64 @@
+"""Fixtures: a local site, the person's Chromium, the person, and the agent's MCP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from playwright.async_api import Playwright, async_playwright
+
+from tests.support.agent import Agent, stdio_agent
+from tests.support.chromium import PersonChromium
+from tests.support.person import Person
+from tests.support.site import Site
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every async test runs on anyio's asyncio backend (Playwright needs asyncio).
+    for item in items:
+        if isinstance(item, pytest.Function) and item.get_closest_marker("anyio") is None:
+            import inspect
+
+            if inspect.iscoroutinefunction(item.obj):
+                item.add_marker(pytest.mark.anyio)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[Site]:
+    server = Site().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chromium() -> Iterator[PersonChromium]:
+    """The person's browser (headless), with a CDP port the server attaches to."""
+    browser = PersonChromium().start()
+    yield browser
+    browser.stop()
+
+
+@pytest.fixture
+async def playwright() -> AsyncIterator[Playwright]:
+    async with async_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture
+async def person(playwright: Playwright, chromium: PersonChromium) -> AsyncIterator[Person]:
+    someone = await Person.attach(playwright, chromium.cdp_url)
+    yield someone
+    if someone.browser.is_connected():
+        await someone.detach()
+
+
+@pytest.fixture
+async def agent(chromium: PersonChromium) -> AsyncIterator[Agent]:
+    """The agent: an MCP client over stdio to `browser-mcp --cdp-url <the person's browser>`."""
+    async with stdio_agent("--cdp-url", chromium.cdp_url, "--action-timeout", "2") as client:
+        yield client

@@ -1,0 +1,1 @@
+"""Test support: the person's browser, the person's hands, the agent's MCP client, a local site."""

@@ -1,0 +1,44 @@
+"""The person: a second Playwright connection to the same browser, acting as a human would."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
+
+
+class Person:
+    def __init__(self, playwright: Playwright, browser: Browser) -> None:
+        self.playwright = playwright
+        self.browser = browser
+
+    @classmethod
+    async def attach(cls, playwright: Playwright, cdp_url: str) -> Person:
+        # no_defaults: like a real viewer, only the tab in front is visible.
+        browser = await playwright.chromium.connect_over_cdp(cdp_url, no_defaults=True)
+        return cls(playwright, browser)
+
+    @property
+    def context(self) -> BrowserContext:
+        return self.browser.contexts[0]
+
+    @property
+    def tabs(self) -> list[Page]:
+        return self.context.pages
+
+    async def tab_in_front(self) -> Page:
+        for page in self.tabs:
+            if await page.evaluate("document.visibilityState") == "visible":
+                return page
+        raise AssertionError("no tab is visible")
+
+    async def open_tab(self, url: str) -> Page:
+        """Open a new tab in front (ctrl+T and type a URL)."""
+        page = await self.context.new_page()
+        await page.bring_to_front()
+        await page.goto(url)
+        return page
+
+    async def switch_to(self, page: Page) -> None:
+        await page.bring_to_front()
+
+    async def detach(self) -> None:
+        await self.browser.close()  # over CDP this only disconnects

@@ -1,0 +1,96 @@
+"""A local web site on 127.0.0.1 for the tests: static pages, a slow page, a generated big page."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+PAGES = Path(__file__).resolve().parent.parent / "pages"
+
+
+def big_page(sections: int = 3000) -> str:
+    """A docs-like page whose snapshot is far over any budget (~900 KB of HTML)."""
+    rows = "\n".join(
+        f"<section><h2>Method number {i}</h2><p>Returns the element at position {i} of the vector, "
+        f"or None if it is out of bounds.</p><a href='#m{i}'>Permalink {i}</a>"
+        f"<button>Copy {i}</button></section>"
+        for i in range(sections)
+    )
+    return f"<!doctype html><title>Big docs</title><main><h1>Big docs</h1>{rows}</main>"
+
+
+class Site:
+    def __init__(self) -> None:
+        self._dynamic: dict[str, Callable[[dict[str, list[str]]], tuple[int, str, bytes]]] = {
+            "/slow": self._slow,
+            "/big": lambda _q: (200, "text/html", big_page().encode()),
+            "/status": self._status,
+        }
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def url(self, path: str) -> str:
+        return self.base + (path if path.startswith("/") else "/" + path)
+
+    def start(self) -> Site:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @staticmethod
+    def _slow(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        # The server side of a slow page, not test synchronisation.
+        time.sleep(float(query.get("s", ["2"])[0]))
+        return 200, "text/html", b"<!doctype html><title>Slow</title><p>Finally loaded</p>"
+
+    @staticmethod
+    def _status(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        code = int(query.get("code", ["404"])[0])
+        return code, "text/html", f"<!doctype html><title>Status {code}</title><p>code {code}</p>".encode()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                dynamic = site._dynamic.get(parts.path)
+                if dynamic is not None:
+                    status, kind, body = dynamic(parse_qs(parts.query))
+                else:
+                    name = parts.path.lstrip("/") or "index.html"
+                    file = (PAGES / name).resolve()
+                    if PAGES in file.parents and file.is_file():
+                        status, kind, body = 200, _kind(file), file.read_bytes()
+                    else:
+                        status, kind, body = 404, "text/html", b"<!doctype html><title>Not found</title>"
+                self.send_response(status)
+                self.send_header("content-type", kind)
+                self.send_header("content-length", str(len(body)))
+                self.send_header("cache-control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def _kind(file: Path) -> str:
+    return {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}.get(
+        file.suffix, "application/octet-stream"
+    )
