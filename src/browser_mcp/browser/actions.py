@@ -37,6 +37,23 @@ async def perform(
     navigations_before = state.main_frame_navigations
     busy_before = set(state.inflight)
     tabs_before = (session.targets_created, session.pages_reported)
+    session.acting += 1
+    try:
+        return await _perform(session, page, action, settle, navigations_before, busy_before, tabs_before)
+    finally:
+        session.acting -= 1
+
+
+async def _perform(
+    session: BrowserSession,
+    page: Page,
+    action: Callable[[], Awaitable[T]],
+    settle: bool,
+    navigations_before: int,
+    busy_before: set[Request],
+    tabs_before: tuple[int, int],
+) -> Outcome[T]:
+    state = session.tab(page)
     dialog_signal = session.dialog_signal()
     task: asyncio.Task[T] = asyncio.ensure_future(action())
     dialog_wait = asyncio.ensure_future(dialog_signal.wait())

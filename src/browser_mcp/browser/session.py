@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT_S = 10.0
 _PROBE_TIMEOUT_S = 1.0
-_VISIBILITY_JS = "() => [document.visibilityState, document.hasFocus()]"
+# One round trip tells whether the person sees the tab, and refreshes its title.
+_VISIBILITY_JS = "() => [document.visibilityState, document.hasFocus(), document.title]"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class BrowserSession:
         self._parked: set[asyncio.Task[object]] = set()
         # Tabs Chromium created vs tabs Playwright has reported: a popup shows up in the first
         # at once and in the second a little later, so an action can wait for it.
+        self.acting = 0  # > 0 while an agent action runs: what happens then is the agent's doing
         self.targets_created = 0
         self.pages_reported = 0
         self.tabs_changed = asyncio.Event()
@@ -224,7 +226,9 @@ class BrowserSession:
         page = dialog.page
         if page is None:
             return
-        self.tab(page).dialog = dialog
+        state = self.tab(page)
+        state.dialog = dialog
+        state.dialog_from_agent = self.acting > 0
         self._dialog_opened.set()
         self._dialog_opened = asyncio.Event()
 
@@ -309,9 +313,10 @@ class BrowserSession:
         if self.tab(page).dialog is not None:
             return None
         try:
-            state, focused = await asyncio.wait_for(page.evaluate(_VISIBILITY_JS), _PROBE_TIMEOUT_S)
+            state, focused, title = await asyncio.wait_for(page.evaluate(_VISIBILITY_JS), _PROBE_TIMEOUT_S)
         except (TimeoutError, PlaywrightError):
             return None
+        self.tab(page).title = str(title)
         return str(state), bool(focused)
 
     async def person_tab(self, pages: list[Page]) -> Page | None:

@@ -26,6 +26,7 @@ class ConsoleEntry:
 class TabState:
     console: deque[ConsoleEntry] = field(default_factory=lambda: deque(maxlen=CONSOLE_LIMIT))
     dialog: Dialog | None = None
+    dialog_from_agent: bool = False  # opened while the agent was acting, so the agent should answer it
     refs: dict[str, str] = field(default_factory=dict)  # ref -> 'button "Send"', from the snapshots
     title: str = ""
     main_frame_navigations: int = 0

@@ -106,9 +106,14 @@ async def _begin(call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool)
         page = call.page
         dialog = session.tab(page).dialog
         if dialog is not None and blocked_by_dialog:
+            what = f"{with_article(dialog.type).capitalize()} dialog ('{dialog.message[:200]}') is open on this tab"
+            if session.tab(page).dialog_from_agent:
+                raise ToolError(
+                    f"{what} and blocks the page. Answer it with handle_dialog first (accept=true or false)."
+                )
             raise ToolError(
-                f"{with_article(dialog.type).capitalize()} dialog is open on this tab ('{dialog.message[:200]}') and blocks the page. "
-                "Answer it with handle_dialog first (accept=true or false)."
+                f"{what} and blocks the page; it opened outside your actions, so the person may be answering it. "
+                "Wait (wait_for seconds=5) and retry, or answer it with handle_dialog if the person asked you to."
             )
 
 
@@ -165,11 +170,19 @@ async def _report_dialog(call: ToolCall) -> None:
         dialog = call.session.tab(page).dialog
         if dialog is None:
             continue
+        state = call.session.tab(page)
         where = "" if page is call.current else f" on {(await call.session.view(page)).label()}"
         default = f" (default answer '{dialog.default_value}')" if dialog.type == "prompt" else ""
+        if state.dialog_from_agent:
+            advice = "It blocks the page: answer it with handle_dialog(accept=true|false)."
+        else:
+            advice = (
+                "It opened outside your actions: leave it to the person unless they asked you to answer it "
+                "(handle_dialog)."
+            )
         call.reply.effect(
             f"{with_article(dialog.type).capitalize()} dialog is open{where}: '{dialog.message[:300]}'{default}. "
-            "It blocks the page: answer it with handle_dialog(accept=true|false)."
+            + advice
         )
 
 
