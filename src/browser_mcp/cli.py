@@ -17,7 +17,9 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings(args)
     except ValidationError as exc:
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
+            where = (
+                "--" + ".".join(str(part) for part in error["loc"]).replace("_", "-") if error["loc"] else ""
+            )
             message = str(error["msg"]).removeprefix("Value error, ")
             print(f"browser-mcp: {where + ': ' if where else ''}{message}", file=sys.stderr)
         sys.exit(2)

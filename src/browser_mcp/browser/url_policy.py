@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -9,6 +10,7 @@ from browser_mcp.errors import ToolError
 
 _INTERNAL_SCHEMES = {"chrome", "chrome-extension", "chrome-untrusted", "devtools", "edge", "view-source"}
 _LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
+_SCHEMELESS = re.compile(r"^(?:\[[0-9a-fA-F:.]+\]|[\w.-]+)(?::\d+)?(?:[/?#]|$)")
 
 
 @dataclass(frozen=True)
@@ -56,20 +58,18 @@ class UrlPolicy:
         url = url.strip()
         if not url:
             raise ToolError("The URL is empty: pass a full URL such as https://example.com.")
-        if (
-            "://" in url
-            or url.startswith(("about:", "data:", "javascript:", "file:"))
-            or ":" in url.split("/")[0]
-        ):
-            if "://" not in url and url.split(":", 1)[0].lower() in {"localhost", "127.0.0.1"}:
-                return "http://" + url
-            return url
-        return ("http://" if url.startswith(_LOCAL_HOSTS) else "https://") + url
+        if "://" in url or not _SCHEMELESS.match(url):
+            return url  # has a scheme (or is something like about:blank / javascript:...)
+        return ("http://" if url.lower().startswith(_LOCAL_HOSTS) else "https://") + url
 
     def check(self, url: str) -> str:
         """Return the URL to open, or raise a ToolError saying why it is refused."""
         url = self.normalize(url)
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise ToolError(f"Refused to open {url}: it is not a valid URL ({exc}).") from exc
         scheme = parts.scheme.lower()
         if scheme in ("about",):
             if url.lower() in ("about:blank",):
@@ -93,7 +93,7 @@ class UrlPolicy:
         host = (parts.hostname or "").lower()
         if not host:
             raise ToolError(f"Refused to open {url}: it has no host name.")
-        port = parts.port or (443 if scheme == "https" else 80)
+        port = port or (443 if scheme == "https" else 80)
         if any(pattern.matches(scheme, host, port) for pattern in self._blocked):
             raise ToolError(
                 f"Refused to open {url}: its origin is blocked by the server's --blocked-origins."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -14,6 +15,9 @@ from browser_mcp.errors import explain
 from browser_mcp.progress import with_progress
 from browser_mcp.tools.annotations import destructive
 from browser_mcp.tools.call import NeedsPage, ToolCall, run_tool
+
+
+_ERROR_PAGE_WAIT_MS = 1000
 
 
 async def _history(page: Page, step: Any, timeout_ms: float) -> Response | None:
@@ -30,6 +34,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
     async def _go(call: ToolCall, verb: str, go: Any, target: str | None = None) -> None:
         page = call.page
         navigations_before = session.tab(page).main_frame_navigations
+        url_before = page.url
         try:
             outcome = await perform(
                 session,
@@ -38,6 +43,11 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 settle=False,
             )
         except Exception as exc:
+            if "net::" in str(exc):
+                # Chromium commits its error page just after the failure: let it land, so the next
+                # call does not report it as a navigation someone else made.
+                with contextlib.suppress(Exception):
+                    await page.wait_for_url(lambda url: url != url_before, timeout=_ERROR_PAGE_WAIT_MS)
             raise explain(
                 exc, verb if target is None else f"{verb} to {target}", timeout_s=timeout_s
             ) from exc

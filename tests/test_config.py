@@ -1,0 +1,280 @@
+"""Options: the command line, BROWSER_MCP_* environment variables, and the URL policy they set up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+from pydantic import ValidationError
+
+from browser_mcp.browser.url_policy import UrlPolicy
+from browser_mcp.config import load_settings
+from browser_mcp.errors import ToolError
+from tests.support.agent import SERVER_COMMAND, server_env
+
+OPTIONS = [
+    "--cdp-url",
+    "--transport",
+    "--host",
+    "--port",
+    "--token",
+    "--headless",
+    "--no-headless",
+    "--browser-path",
+    "--action-timeout",
+    "--navigation-timeout",
+    "--allow-file-urls",
+    "--allowed-origins",
+    "--blocked-origins",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Settings from the developer's shell must not leak into these tests."""
+    for key in list(os.environ):
+        if key.startswith("BROWSER_MCP_"):
+            monkeypatch.delenv(key)
+    yield
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SERVER_COMMAND, *args],
+        env=server_env(env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_help_lists_every_option_and_the_environment_variables() -> None:
+    """`browser-mcp --help` shows every option a user can set, and says env vars work too."""
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    missing = [option for option in OPTIONS if option not in result.stdout]
+    assert not missing, f"--help does not list {missing}:\n{result.stdout}"
+    assert "BROWSER_MCP_" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words"),
+    [
+        (["--port", "abc"], {}, ["port", "integer"]),
+        (["--transport", "foo"], {}, ["transport", "stdio", "http"]),
+        (["--action-timeout", "0"], {}, ["action", "greater than 0"]),
+        ([], {"BROWSER_MCP_PORT": "abc"}, ["port", "integer"]),
+        (["--no-such-option"], {}, ["--no-such-option"]),
+    ],
+    ids=["port-abc", "transport-foo", "zero-timeout", "env-port-abc", "unknown-option"],
+)
+def test_invalid_values_exit_2_with_a_message(args: list[str], env: dict[str, str], words: list[str]) -> None:
+    """A bad option value stops the server at once with exit code 2 and says what is wrong."""
+    result = run_cli(*args, env=env)
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert result.stdout == ""  # stdout is the MCP channel: nothing else may go there
+    for word in words:
+        assert word in result.stderr, f"{word!r} not in {result.stderr!r}"
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_defaults_are_stdio_loopback_headless_and_no_file_urls() -> None:
+    """With no options: stdio, launch a headless browser, HTTP would bind 127.0.0.1:8931, no lists."""
+    settings = load_settings([])
+    assert settings.transport == "stdio"
+    assert settings.cdp_url is None
+    assert (settings.host, settings.port, settings.token) == ("127.0.0.1", 8931, None)
+    assert settings.headless is True
+    assert settings.allow_file_urls is False
+    assert settings.allowed_origins == [] and settings.blocked_origins == []
+
+
+def test_environment_variables_set_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """BROWSER_MCP_<OPTION> sets each option; lists are comma-separated; booleans read false/true."""
+    monkeypatch.setenv("BROWSER_MCP_CDP_URL", "http://127.0.0.1:9222")
+    monkeypatch.setenv("BROWSER_MCP_TRANSPORT", "http")
+    monkeypatch.setenv("BROWSER_MCP_PORT", "9000")
+    monkeypatch.setenv("BROWSER_MCP_TOKEN", "s3cret")
+    monkeypatch.setenv("BROWSER_MCP_HEADLESS", "false")
+    monkeypatch.setenv("BROWSER_MCP_BROWSER_PATH", "/opt/chrome/chrome")
+    monkeypatch.setenv("BROWSER_MCP_ACTION_TIMEOUT", "2.5")
+    monkeypatch.setenv("BROWSER_MCP_NAVIGATION_TIMEOUT", "12")
+    monkeypatch.setenv("BROWSER_MCP_ALLOW_FILE_URLS", "true")
+    monkeypatch.setenv("BROWSER_MCP_ALLOWED_ORIGINS", "a.com,b.com")
+    monkeypatch.setenv("BROWSER_MCP_BLOCKED_ORIGINS", " ads.a.com , *.tracker.net ")
+
+    settings = load_settings([])
+
+    assert settings.cdp_url == "http://127.0.0.1:9222"
+    assert settings.transport == "http"
+    assert settings.port == 9000
+    assert settings.token == "s3cret"
+    assert settings.headless is False
+    assert settings.browser_path == "/opt/chrome/chrome"
+    assert settings.action_timeout == 2.5
+    assert settings.navigation_timeout == 12
+    assert settings.allow_file_urls is True
+    assert settings.allowed_origins == ["a.com", "b.com"]
+    assert settings.blocked_origins == ["ads.a.com", "*.tracker.net"]
+
+
+def test_command_line_lists_are_comma_separated() -> None:
+    """--allowed-origins a.com,b.com gives two origins."""
+    settings = load_settings(["--allowed-origins", "a.com,b.com", "--blocked-origins", "c.com"])
+    assert settings.allowed_origins == ["a.com", "b.com"]
+    assert settings.blocked_origins == ["c.com"]
+
+
+def test_headed_means_not_headless() -> None:
+    """--headed and --no-headless both turn headless off; --headless turns it on."""
+    assert load_settings(["--headed"]).headless is False
+    assert load_settings(["--no-headless"]).headless is False
+    assert load_settings(["--headless"]).headless is True
+
+
+def test_command_line_overrides_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An option given on the command line wins over its environment variable."""
+    monkeypatch.setenv("BROWSER_MCP_CDP_URL", "http://127.0.0.1:1111")
+    monkeypatch.setenv("BROWSER_MCP_PORT", "9000")
+    monkeypatch.setenv("BROWSER_MCP_HEADLESS", "false")
+    monkeypatch.setenv("BROWSER_MCP_ALLOWED_ORIGINS", "env.com")
+
+    settings = load_settings(
+        ["--cdp-url", "http://127.0.0.1:2222", "--port", "9100", "--headless", "--allowed-origins", "cli.com"]
+    )
+
+    assert settings.cdp_url == "http://127.0.0.1:2222"
+    assert settings.port == 9100
+    assert settings.headless is True
+    assert settings.allowed_origins == ["cli.com"]
+
+
+def test_http_off_loopback_needs_a_token() -> None:
+    """Serving HTTP on a public address without --token is refused; loopback or a token is fine."""
+    with pytest.raises(ValidationError, match="without a token"):
+        load_settings(["--transport", "http", "--host", "0.0.0.0"])
+    assert load_settings(["--transport", "http", "--host", "0.0.0.0", "--token", "t"]).token == "t"
+    assert load_settings(["--transport", "http", "--host", "localhost"]).host == "localhost"
+    assert load_settings(["--transport", "http", "--host", "::1"]).host == "::1"
+
+
+# --- the URL policy ------------------------------------------------------------------------
+
+
+def refusal(policy: UrlPolicy, url: str) -> str:
+    with pytest.raises(ToolError) as caught:
+        policy.check(url)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "opened"),
+    [
+        ("example.com", "https://example.com"),
+        ("example.com/docs?q=1", "https://example.com/docs?q=1"),
+        ("  https://example.com/  ", "https://example.com/"),
+        ("localhost", "http://localhost"),
+        ("localhost:8000", "http://localhost:8000"),
+        ("127.0.0.1:8000/x", "http://127.0.0.1:8000/x"),
+        ("http://example.com", "http://example.com"),
+    ],
+)
+def test_bare_hosts_get_the_scheme_a_person_would_expect(typed: str, opened: str) -> None:
+    """A host typed without a scheme opens over https, a local one over http."""
+    assert UrlPolicy([], [], False).check(typed) == opened
+
+
+@pytest.mark.parametrize(
+    ("typed", "opened"),
+    [("example.com:8080", "https://example.com:8080"), ("[::1]:3000", "http://[::1]:3000")],
+)
+def test_bare_host_with_a_port_gets_a_scheme(typed: str, opened: str) -> None:
+    """`example.com:8080` is a host and port, not a URL with the scheme 'example.com'."""
+    assert UrlPolicy([], [], False).check(typed) == opened
+
+
+def test_empty_url_is_refused() -> None:
+    """An empty URL says so and shows what a URL looks like."""
+    assert "empty" in refusal(UrlPolicy([], [], False), "   ")
+
+
+def test_internal_and_script_urls_are_refused_with_the_reason() -> None:
+    """Browser-internal pages, script URLs and (by default) files are refused, each saying why."""
+    policy = UrlPolicy([], [], False)
+    assert "browser-internal" in refusal(policy, "chrome://settings")
+    assert "browser-internal" in refusal(policy, "devtools://devtools/bundled/inspector.html")
+    assert "browser-internal" in refusal(policy, "view-source:https://example.com")
+    assert "only about:blank" in refusal(policy, "about:config")
+    assert "arbitrary code" in refusal(policy, "javascript:alert(1)")
+    assert "arbitrary code" in refusal(policy, "data:text/html,x")
+    assert "--allow-file-urls" in refusal(policy, "file:///etc/passwd")
+    assert "only http and https" in refusal(policy, "ftp://example.com/file")
+    assert policy.check("about:blank") == "about:blank"
+    assert UrlPolicy([], [], True).check("file:///tmp/page.html") == "file:///tmp/page.html"
+
+
+def test_wildcard_matches_the_domain_and_its_subdomains_only() -> None:
+    """*.example.com allows example.com and any subdomain, not look-alike domains."""
+    policy = UrlPolicy(["*.example.com"], [], False)
+    assert policy.check("https://example.com/") == "https://example.com/"
+    assert policy.check("https://a.b.example.com/x") == "https://a.b.example.com/x"
+    for url in ("https://badexample.com/", "https://example.com.evil.net/", "https://example.org/"):
+        message = refusal(policy, url)
+        assert "--allowed-origins" in message and "*.example.com" in message
+
+
+def test_exact_host_does_not_allow_subdomains() -> None:
+    """example.com allows only example.com, not www.example.com."""
+    policy = UrlPolicy(["example.com"], [], False)
+    assert policy.check("https://example.com/a") == "https://example.com/a"
+    assert "--allowed-origins" in refusal(policy, "https://www.example.com/")
+
+
+def test_ports_and_schemes_in_patterns() -> None:
+    """A port in a pattern pins the port (default ports count); a scheme pins the scheme;
+    a pattern without a port allows any port."""
+    pinned = UrlPolicy(["127.0.0.1:8000"], [], False)
+    assert pinned.check("http://127.0.0.1:8000/x") == "http://127.0.0.1:8000/x"
+    assert "--allowed-origins" in refusal(pinned, "http://127.0.0.1:9000/x")
+
+    default_port = UrlPolicy(["example.com:443"], [], False)
+    assert default_port.check("https://example.com") == "https://example.com"
+    assert "--allowed-origins" in refusal(default_port, "http://example.com")
+
+    any_port = UrlPolicy(["example.com"], [], False)
+    assert any_port.check("https://example.com:8443/") == "https://example.com:8443/"
+
+    https_only = UrlPolicy(["https://example.com"], [], False)
+    assert https_only.check("https://example.com/") == "https://example.com/"
+    assert "--allowed-origins" in refusal(https_only, "http://example.com/")
+
+
+def test_hosts_match_case_insensitively() -> None:
+    """Host names in patterns and URLs compare without regard to case."""
+    policy = UrlPolicy(["Shop.Example.org"], ["ADS.example.org"], False)
+    assert policy.check("https://SHOP.example.ORG/") == "https://SHOP.example.ORG/"
+    assert "--blocked-origins" in refusal(policy, "https://ads.EXAMPLE.org/")
+
+
+def test_blocked_wins_over_allowed() -> None:
+    """An origin both allowed (by a wildcard) and blocked is refused as blocked."""
+    policy = UrlPolicy(["*.example.com"], ["ads.example.com"], False)
+    assert policy.check("https://www.example.com/") == "https://www.example.com/"
+    assert "--blocked-origins" in refusal(policy, "https://ads.example.com/banner")
+
+
+def test_blocked_list_alone_allows_everything_else() -> None:
+    """With only a block list, everything not blocked opens (bare hosts included)."""
+    policy = UrlPolicy([], ["*.tracker.net", "localhost:3000"], False)
+    assert "--blocked-origins" in refusal(policy, "https://cdn.tracker.net/t.js")
+    assert "--blocked-origins" in refusal(policy, "localhost:3000")
+    assert policy.check("localhost:3001") == "http://localhost:3001"
+    assert policy.check("https://example.com") == "https://example.com"
