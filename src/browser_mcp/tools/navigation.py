@@ -16,7 +16,6 @@ from browser_mcp.progress import with_progress
 from browser_mcp.tools.annotations import destructive
 from browser_mcp.tools.call import NeedsPage, ToolCall, run_tool
 
-
 _ERROR_PAGE_WAIT_MS = 1000
 
 
