@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -13,14 +14,16 @@ from tests.support.person import Person
 from tests.support.site import Site
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every async test runs on anyio's asyncio backend (Playwright needs asyncio).
-    for item in items:
-        if isinstance(item, pytest.Function) and item.get_closest_marker("anyio") is None:
-            import inspect
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Every async test runs on anyio's asyncio backend (Playwright needs asyncio).
 
-            if inspect.iscoroutinefunction(item.obj):
-                item.add_marker(pytest.mark.anyio)
+    The marker goes on before anyio's own collection hook, so parametrized tests work too.
+    """
+    wanted = isinstance(collector, pytest.Module | pytest.Class) and collector.funcnamefilter(name)
+    if wanted and inspect.iscoroutinefunction(obj):
+        pytest.mark.anyio(obj)
+    return None
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ class Person:
     async def attach(cls, playwright: Playwright, cdp_url: str) -> Person:
         # no_defaults: like a real viewer, only the tab in front is visible.
         browser = await playwright.chromium.connect_over_cdp(cdp_url, no_defaults=True)
+        # A Playwright connection without a dialog listener dismisses every dialog at once; a person
+        # leaves them open until they answer (tests answer through the Dialog objects they receive).
+        browser.contexts[0].on("dialog", lambda dialog: None)
         return cls(playwright, browser)
 
     @property

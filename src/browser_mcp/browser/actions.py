@@ -71,25 +71,11 @@ async def _perform(
     if not settle:
         return Outcome(value, dialog_opened=False, navigated=navigated)
     still_loading = await _settle(session, page, navigated, busy_before)
-    await _wait_for_popups(session, *tabs_before)
+    await session.wait_for_new_tabs(*tabs_before)
     navigated = state.main_frame_navigations != navigations_before
     return Outcome(
         value, dialog_opened=dialog_signal.is_set(), navigated=navigated, still_loading=still_loading
     )
-
-
-async def _wait_for_popups(session: BrowserSession, targets_before: int, pages_before: int) -> None:
-    """A tab the action opened exists in Chromium before Playwright reports it: wait for the report."""
-    deadline = time.monotonic() + SETTLE_CAP_S
-    while session.popups_pending(targets_before, pages_before):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return
-        session.tabs_changed.clear()
-        try:
-            await asyncio.wait_for(session.tabs_changed.wait(), remaining)
-        except TimeoutError:
-            return
 
 
 async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[Request]) -> bool:

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT_S = 10.0
 _PROBE_TIMEOUT_S = 1.0
+_NEW_TAB_PROBES = 10
+_NEW_TAB_PROBE_INTERVAL_S = 0.05
+_NEW_TAB_REPORT_WAIT_S = 1.5
 # One round trip tells whether the person sees the tab, and refreshes its title.
 _VISIBILITY_JS = "() => [document.visibilityState, document.hasFocus(), document.title]"
 
@@ -99,22 +102,11 @@ class BrowserSession:
             self._pw = await async_playwright().start()
         reconnecting = self._had_browser
         await self._drop_browser()
-        url = self.settings.cdp_url
-        if url is None:
-            if self._launched is None or not self._launched.is_running():
-                if self._launched is not None:
-                    await self._launched.terminate()
-                executable = find_browser(self.settings, self._playwright_chromium_path())
-                self._launched = await launch_chromium(self.settings, executable, self._cdp_port)
-                # Keep the port across restarts so a person's tools stay attached to the same address.
-                self._cdp_port = self._launched.port
-            url = self._launched.cdp_url
-        try:
-            browser = await self._pw.chromium.connect_over_cdp(
-                url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
-            )
-        except PlaywrightError as exc:
-            raise _connect_error(url, exc) from exc
+        if self.settings.cdp_url is not None:
+            url = self.settings.cdp_url
+            browser = await self._attach(url)
+        else:
+            url, browser = await self._attach_embedded()
         self._browser = browser
         self._had_browser = True
         browser.on("disconnected", lambda _: log.warning("The browser at %s went away", url))
@@ -127,6 +119,32 @@ class BrowserSession:
                 "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
             )
         return None
+
+    async def _attach(self, url: str) -> Browser:
+        assert self._pw is not None
+        try:
+            return await self._pw.chromium.connect_over_cdp(
+                url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
+            )
+        except PlaywrightError as exc:
+            raise _connect_error(url, exc) from exc
+
+    async def _attach_embedded(self) -> tuple[str, Browser]:
+        """Attach to the Chromium we launched, launching (again) if it is not there."""
+        launched = self._launched
+        if launched is not None and launched.is_running():
+            try:
+                return launched.cdp_url, await self._attach(launched.cdp_url)
+            except ToolError:
+                # Closed but not yet exited, or hung: make sure it is gone, then start afresh.
+                log.warning("The embedded Chromium does not answer; starting it again")
+        if launched is not None:
+            await launched.terminate()
+        executable = find_browser(self.settings, self._playwright_chromium_path())
+        self._launched = await launch_chromium(self.settings, executable, self._cdp_port)
+        # Keep the port across restarts so a person's tools stay attached to the same address.
+        self._cdp_port = self._launched.port
+        return self._launched.cdp_url, await self._attach(self._launched.cdp_url)
 
     async def _count_new_targets(self, browser: Browser) -> None:
         self.targets_created = self.pages_reported = 0
@@ -147,6 +165,21 @@ class BrowserSession:
 
     def popups_pending(self, targets_before: int, pages_before: int) -> bool:
         return self.targets_created - targets_before > self.pages_reported - pages_before
+
+    async def wait_for_new_tabs(
+        self, targets_before: int = 0, pages_before: int = 0, timeout_s: float = _NEW_TAB_REPORT_WAIT_S
+    ) -> None:
+        """Wait until Playwright has reported every tab Chromium created (a popup, the person's new tab)."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self.popups_pending(targets_before, pages_before):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                # A page target Playwright never reports (e.g. a prerender): stop waiting for it.
+                self.pages_reported = self.targets_created - (targets_before - pages_before)
+                return
+            self.tabs_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.tabs_changed.wait(), remaining)
 
     def _playwright_chromium_path(self) -> str | None:
         with contextlib.suppress(Exception):
@@ -330,21 +363,32 @@ class BrowserSession:
             probe = await self._probe(previous)
             if probe is not None and probe[0] == "visible":
                 return previous
-        probes = await asyncio.gather(*(self._probe(page) for page in pages))
-        visible = [
-            (page, probe)
-            for page, probe in zip(pages, probes, strict=True)
-            if probe and probe[0] == "visible"
-        ]
-        if len(visible) > 1:
-            focused = [page for page, probe in visible if probe[1]]
-            candidates = focused or [page for page, _ in visible]
-            if previous in candidates:
-                return previous
-            fresh = [page for page in candidates if page not in self._checkpoint.pages]
-            return (fresh or candidates)[-1]
-        if visible:
-            return visible[0][0]
+        for _ in range(_NEW_TAB_PROBES):
+            probes = await asyncio.gather(*(self._probe(page) for page in pages))
+            visible = [
+                (page, probe)
+                for page, probe in zip(pages, probes, strict=True)
+                if probe and probe[0] == "visible"
+            ]
+            if len(visible) > 1:
+                focused = [page for page, probe in visible if probe[1]]
+                candidates = focused or [page for page, _ in visible]
+                if previous in candidates:
+                    return previous
+                fresh = [page for page in candidates if page not in self._checkpoint.pages]
+                return (fresh or candidates)[-1]
+            if visible:
+                return visible[0][0]
+            starting = [
+                page
+                for page, probe in zip(pages, probes, strict=True)
+                if probe is None and not self.tab(page).dialog
+            ]
+            if not starting:
+                break
+            # A tab that was just opened does not answer until its document exists, and no event
+            # says when: look again shortly (bounded).
+            await asyncio.sleep(_NEW_TAB_PROBE_INTERVAL_S)
         with_dialog = [page for page in pages if self.tab(page).dialog is not None]
         if with_dialog:
             return previous if previous in with_dialog else with_dialog[-1]

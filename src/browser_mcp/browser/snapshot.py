@@ -34,17 +34,25 @@ async def take_snapshot(
     ref: str | None,
     depth: int | None,
     timeout_s: float,
+    continuing: bool = False,
 ) -> str:
-    """The whole snapshot text; remembers its refs for the tab so later calls can check them."""
+    """The whole snapshot text; remembers its refs for the tab so later calls can check them.
+
+    `continuing` (paging on with an offset) reuses the previous text of the same document and scope.
+    """
+    state = session.tab(page)
+    key = (state.main_frame_navigations, ref, depth)
+    if continuing and state.last_snapshot is not None and state.last_snapshot[0] == key:
+        return state.last_snapshot[1]
     if ref:
         target = await locate(session, page, ref, None, None)
         text = await target.locator.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
     else:
         text = await page.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
     refs = {found.group(3): _label(found.group(1), found.group(2)) for found in _REF_LINE.finditer(text)}
-    state = session.tab(page)
     # Scoped snapshots add to what the model knows; a whole-page one replaces it.
     state.refs = {**state.refs, **refs} if ref else refs
+    state.last_snapshot = (key, text)
     return text
 
 

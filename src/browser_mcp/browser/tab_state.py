@@ -29,6 +29,9 @@ class TabState:
     dialog_from_agent: bool = False  # opened while the agent was acting, so the agent should answer it
     refs: dict[str, str] = field(default_factory=dict)  # ref -> 'button "Send"', from the snapshots
     title: str = ""
+    # The last full snapshot text and what it was of (document, ref, depth): paging through it with
+    # `offset` reuses it, so the parts fit together and a big page is not walked again per part.
+    last_snapshot: tuple[tuple[int, str | None, int | None], str] | None = None
     main_frame_navigations: int = 0
     inflight: set[Request] = field(default_factory=set)
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)

@@ -91,6 +91,7 @@ async def run_tool(
 async def _begin(call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool) -> None:
     session = call.session
     reconnected = await session.connect()
+    await session.wait_for_new_tabs()  # a tab the person just opened, not yet reported
     before = session.checkpoint
     call.pages = session.pages()
     call.current = await session.person_tab(call.pages)

@@ -135,6 +135,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         async def action(target: Target) -> None:
             if slowly:
                 await target.locator.click(timeout=timeout_ms)
+                # Typing over a selection replaces it, as without `slowly`, with no extra key events.
+                await target.locator.select_text(timeout=timeout_ms)
                 await target.locator.press_sequentially(text, delay=30, timeout=timeout_ms + 50 * len(text))
             else:
                 await target.locator.fill(text, timeout=timeout_ms)

@@ -47,10 +47,16 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             page = call.page
             try:
                 text = await take_snapshot(
-                    session, page, ref=ref, depth=depth, timeout_s=session.settings.action_timeout
+                    session,
+                    page,
+                    ref=ref,
+                    depth=depth,
+                    # Walking a huge page takes seconds: allow what a navigation may take.
+                    timeout_s=session.settings.navigation_timeout,
+                    continuing=offset > 0,
                 )
             except Exception as exc:
-                raise explain(exc, "snapshot", ref, session.settings.action_timeout) from exc
+                raise explain(exc, "snapshot", ref, session.settings.navigation_timeout) from exc
             part = cut_to_budget(text, offset, budget)
             title = session.tab(page).title  # fresh: finding the person's tab just read it
             view_index = call.pages.index(page) + 1 if page in call.pages else 0

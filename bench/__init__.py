@@ -1,0 +1,1 @@
+"""Benchmarks: latency of browser-mcp tools next to the raw Playwright calls they make."""

@@ -1,0 +1,61 @@
+"""Screenshots that fit in one MCP message and leave the person's page as it was."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Literal
+
+from playwright.async_api import Locator, Page
+
+# Clients cap one message (the MCP client's HTTP reader: 1 MiB); base64 adds a third.
+MAX_IMAGE_BYTES = 700_000
+_SMALLER_JPEG_QUALITIES = (70, 40)
+
+# A full-page capture (captureBeyondViewport) leaves Chromium's layout without its scrollbar until
+# the next relayout; toggling overflow on <html> forces that relayout and restores the inline style.
+_RESTORE_SCROLLBARS_JS = """() => {
+  const style = document.documentElement.style;
+  const before = style.overflow;
+  style.overflow = 'hidden';
+  void document.documentElement.offsetHeight;
+  style.overflow = before;
+  void document.documentElement.offsetHeight;
+}"""
+
+ImageKind = Literal["png", "jpeg"]
+
+
+class ImageTooLargeError(Exception):
+    pass
+
+
+async def capture(
+    page: Page, target: Locator | None, kind: ImageKind, full_page: bool, timeout_s: float
+) -> tuple[bytes, ImageKind, str]:
+    """Return (image, its format, a note if it had to be re-encoded smaller)."""
+
+    async def shoot(as_kind: ImageKind, quality: int | None) -> bytes:
+        if target is not None:
+            return await target.screenshot(type=as_kind, quality=quality, timeout=timeout_s * 1000)
+        try:
+            return await page.screenshot(
+                type=as_kind, quality=quality, full_page=full_page, timeout=timeout_s * 1000
+            )
+        finally:
+            if full_page:
+                with contextlib.suppress(Exception):
+                    await page.evaluate(_RESTORE_SCROLLBARS_JS)
+
+    data = await shoot(kind, 80 if kind == "jpeg" else None)
+    note = ""
+    for quality in _SMALLER_JPEG_QUALITIES:
+        if len(data) <= MAX_IMAGE_BYTES:
+            break
+        kind = "jpeg"
+        data = await shoot("jpeg", quality)
+        note = f" (as JPEG quality {quality} to stay under {MAX_IMAGE_BYTES // 1000} KB)"
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageTooLargeError(
+            f"the image is {len(data) // 1000} KB even as JPEG; take the viewport, or one element by ref"
+        )
+    return data, kind, note

@@ -1,0 +1,453 @@
+"""Every tool end to end over stdio, on the tab the person is looking at.
+
+Each test checks what the person's page shows afterwards and what the reply tells the model.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import time
+
+from playwright.async_api import Page, expect
+
+from tests.support.agent import Agent
+from tests.support.person import Person
+from tests.support.site import Site
+
+TOOL_NAMES = {
+    "navigate",
+    "go_back",
+    "go_forward",
+    "reload",
+    "snapshot",
+    "click",
+    "hover",
+    "type",
+    "fill_form",
+    "select_option",
+    "press_key",
+    "scroll",
+    "screenshot",
+    "tabs",
+    "wait_for",
+    "handle_dialog",
+    "console_messages",
+}
+READ_ONLY_TOOLS = {"snapshot", "screenshot", "wait_for", "console_messages"}
+
+
+def ref_of(snapshot: str, label: str) -> str:
+    """The ref of the snapshot line `- <label> [...] [ref=eN]`, e.g. label 'button "Click me"'."""
+    line = re.compile(rf"^\s*- {re.escape(label)}(?: \[(?!ref=)[^\]]*\])* \[ref=(\w+)\]", re.MULTILINE)
+    found = line.search(snapshot)
+    assert found, f"no {label} in the snapshot:\n{snapshot}"
+    return found.group(1)
+
+
+async def open_page(agent: Agent, person: Person, site: Site, path: str) -> Page:
+    """The agent navigates the person's tab to `path`; returns that tab as the person holds it."""
+    await agent.ok("navigate", url=site.url(path))
+    tab = await person.tab_in_front()
+    await expect(tab).to_have_url(site.url(path))
+    return tab
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def jpeg_size(data: bytes) -> tuple[int, int]:
+    assert data[:3] == b"\xff\xd8\xff", "not a JPEG"
+    pos = 2
+    while pos < len(data):
+        assert data[pos] == 0xFF, "broken JPEG marker"
+        marker = data[pos + 1]
+        length = struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):  # start of frame: height, width
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
+            return width, height
+        pos += 2 + length
+    raise AssertionError("JPEG without a frame header")
+
+
+# ---- navigation ------------------------------------------------------------------------------
+
+
+async def test_navigate_reports_title_and_url_and_the_person_sees_the_page(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """navigate opens the URL in the person's tab; the reply names the new title and URL."""
+    reply = await agent.ok("navigate", url=site.url("/form.html"))
+    assert reply == f"Navigated: 'Form' ({site.url('/form.html')})."
+    tab = await person.tab_in_front()
+    assert tab.url == site.url("/form.html")
+    await expect(tab.get_by_role("heading", name="Booking")).to_be_visible()
+
+
+async def test_go_back_and_go_forward_walk_the_person_s_history(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """go_back / go_forward move the person's tab through its history and say where it landed."""
+    await open_page(agent, person, site, "/index.html")
+    await agent.ok("navigate", url=site.url("/two.html"))
+
+    reply = await agent.ok("go_back")
+    assert reply == f"Went back: 'Home' ({site.url('/index.html')})."
+    tab = await person.tab_in_front()
+    assert tab.url == site.url("/index.html")
+    await expect(tab.get_by_role("heading", name="Home")).to_be_visible()
+
+    reply = await agent.ok("go_forward")
+    assert reply == f"Went forward: 'Two' ({site.url('/two.html')})."
+    assert tab.url == site.url("/two.html")
+    await expect(tab.get_by_role("heading", name="Page two")).to_be_visible()
+
+
+async def test_go_back_and_forward_with_no_history_say_there_is_no_page(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """At either end of the tab's history, go_back/go_forward say there is no page there and stay put."""
+    reply = await agent.ok("go_back")  # the person's fresh tab has only about:blank
+    assert reply == "There is no previous page in this tab's history; still on about:blank."
+
+    tab = await open_page(agent, person, site, "/two.html")
+    reply = await agent.ok("go_forward")
+    assert reply == f"There is no next page in this tab's history; still on {site.url('/two.html')}."
+    assert tab.url == site.url("/two.html")
+    await expect(tab.get_by_role("heading", name="Page two")).to_be_visible()
+
+
+async def test_reload_resets_the_page_the_person_sees(agent: Agent, person: Person, site: Site) -> None:
+    """reload loads the page again: page state is gone and the reply names the page."""
+    tab = await open_page(agent, person, site, "/index.html")
+    await agent.ok("click", selector="#count")
+    await expect(tab.locator("#count")).to_have_text("Clicked 1 times")
+
+    reply = await agent.ok("reload")
+    assert reply == f"Reloaded: 'Home' ({site.url('/index.html')})."
+    await expect(tab.locator("#count")).to_have_text("Click me")
+
+
+# ---- snapshot and clicks ----------------------------------------------------------------------
+
+
+async def test_snapshot_refs_and_selectors_both_click_the_element(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A snapshot lists elements with refs; click works by ref and by selector on the person's page."""
+    tab = await open_page(agent, person, site, "/index.html")
+    snapshot = await agent.ok("snapshot")
+    assert snapshot.startswith(f"Tab 1: 'Home' ({site.url('/index.html')})")
+    assert 'heading "Home"' in snapshot and 'link "Two in a new tab"' in snapshot
+    ref = ref_of(snapshot, 'button "Click me"')
+
+    reply = await agent.ok("click", ref=ref)
+    assert reply == f'Clicked button "Click me" [{ref}].'
+    await expect(tab.locator("#count")).to_have_text("Clicked 1 times")
+
+    reply = await agent.ok("click", selector="#count", element="the counter button")
+    assert reply == "Clicked the counter button (#count)."
+    await expect(tab.locator("#count")).to_have_text("Clicked 2 times")
+
+
+async def test_double_click(agent: Agent, person: Person, site: Site) -> None:
+    """click(double=True) fires a dblclick event on the person's page."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    reply = await agent.ok("click", selector="#press", double=True)
+    assert reply.startswith("Double-clicked '#press'")
+    await expect(tab.locator("#clicks")).to_have_text("double click")
+
+
+async def test_click_with_shift_held(agent: Agent, person: Person, site: Site) -> None:
+    """click(modifiers=['Shift']) reaches the page as a click with shiftKey set; a plain one without."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    await agent.ok("click", selector="#press", modifiers=["Shift"])
+    await expect(tab.locator("#clicks")).to_have_text("click shift=true button=0")
+    await agent.ok("click", selector="#press")
+    await expect(tab.locator("#clicks")).to_have_text("click shift=false button=0")
+
+
+async def test_right_click_opens_the_context_menu_event(agent: Agent, person: Person, site: Site) -> None:
+    """click(button='right') fires contextmenu (button 2), not a click."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    reply = await agent.ok("click", selector="#press", button="right")
+    assert reply.startswith("Right-clicked '#press'")
+    await expect(tab.locator("#clicks")).to_have_text("context menu button=2")
+
+
+async def test_click_reports_the_navigation_it_caused(agent: Agent, person: Person, site: Site) -> None:
+    """Clicking a link: the reply says which page the tab is on now; the person sees it."""
+    tab = await open_page(agent, person, site, "/index.html")
+    ref = ref_of(await agent.ok("snapshot"), 'link "Two"')
+
+    reply = await agent.ok("click", ref=ref)
+    assert f"Page: 'Two' ({site.url('/two.html')})" in reply
+    await expect(tab).to_have_url(site.url("/two.html"))
+    await expect(tab.get_by_role("heading", name="Page two")).to_be_visible()
+
+
+async def test_click_that_opens_a_tab_reports_it_and_later_calls_act_on_it(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A target=_blank link: the reply reports the new tab in front; the next calls act on it."""
+    first = await open_page(agent, person, site, "/index.html")
+    ref = ref_of(await agent.ok("snapshot"), 'link "Two in a new tab"')
+
+    reply = await agent.ok("click", ref=ref)
+    assert "Opened" in reply and f"'Two' ({site.url('/two.html')})" in reply
+    assert "it is in front, later calls act on it" in reply
+
+    assert len(person.tabs) == 2
+    front = await person.tab_in_front()
+    assert front is not first and front.url == site.url("/two.html")
+    snapshot = await agent.ok("snapshot")
+    assert snapshot.startswith(f"Tab 2: 'Two' ({site.url('/two.html')})")
+    assert 'heading "Page two"' in snapshot
+    await agent.ok("click", ref=ref_of(snapshot, 'link "Back home"'))
+    await expect(front).to_have_url(site.url("/index.html"))
+    assert first.url == site.url("/index.html") and await first.locator("#count").text_content() == "Click me"
+
+
+# ---- pointer and keyboard ---------------------------------------------------------------------
+
+
+async def test_hover_triggers_mouseover(agent: Agent, person: Person, site: Site) -> None:
+    """hover moves the mouse over the element: the page's mouseover handler runs."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    ref = ref_of(await agent.ok("snapshot"), 'button "Hover target"')
+    reply = await agent.ok("hover", ref=ref)
+    assert reply == f'Hovered button "Hover target" [{ref}].'
+    await expect(tab.locator("#hovered")).to_have_text("hovered")
+
+
+async def test_type_replaces_what_the_field_held(agent: Agent, person: Person, site: Site) -> None:
+    """type puts exactly the given text in the field, replacing what was there."""
+    tab = await open_page(agent, person, site, "/form.html")
+    await tab.locator("#name").fill("old text")
+    ref = ref_of(await agent.ok("snapshot"), 'textbox "Passenger name"')
+
+    reply = await agent.ok("type", ref=ref, text="Ada Lovelace")
+    assert reply == f'Typed 12 characters into textbox "Passenger name" [{ref}].'
+    await expect(tab.locator("#name")).to_have_value("Ada Lovelace")
+
+
+async def test_type_with_submit_presses_enter(agent: Agent, person: Person, site: Site) -> None:
+    """type(submit=True) presses Enter after typing: the field's Enter handler sees the typed text."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    reply = await agent.ok("type", selector="#query", text="cats", submit=True)
+    assert reply == "Typed 4 characters into '#query' and pressed Enter."
+    await expect(tab.locator("#result")).to_have_text("Searched cats")
+
+
+async def test_type_slowly_sends_one_keydown_per_character(agent: Agent, person: Person, site: Site) -> None:
+    """type(slowly=True) types key by key (one keydown each) and still replaces the field's text."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    await agent.ok("type", selector="#keys", text="abc")
+    await expect(tab.locator("#keys")).to_have_value("abc")
+    await expect(tab.locator("#keycount")).to_have_text("0 keydowns")  # filled at once
+
+    await agent.ok("type", selector="#keys", text="hello", slowly=True)
+    await expect(tab.locator("#keycount")).to_have_text("5 keydowns")
+    await expect(tab.locator("#keys")).to_have_value("hello")
+
+
+async def test_fill_form_fills_every_kind_of_field_then_submit(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """fill_form sets a textbox, a combobox, a checkbox and a radio at once; Book now submits them."""
+    tab = await open_page(agent, person, site, "/form.html")
+    snapshot = await agent.ok("snapshot")
+    fields = [
+        {"ref": ref_of(snapshot, 'textbox "Passenger name"'), "type": "textbox", "value": "Ada"},
+        {"ref": ref_of(snapshot, 'combobox "City"'), "type": "combobox", "value": "Paris"},
+        {"ref": ref_of(snapshot, 'checkbox "Vegetarian meal"'), "type": "checkbox", "value": "true"},
+        {"ref": ref_of(snapshot, 'radio "Aisle"'), "type": "radio", "value": "true"},
+    ]
+    reply = await agent.ok("fill_form", fields=fields)
+    assert reply.startswith("Filled 4 of 4 fields: ")
+    await expect(tab.locator("#name")).to_have_value("Ada")
+    await expect(tab.locator("#city")).to_have_value("par")
+    await expect(tab.get_by_label("Vegetarian meal")).to_be_checked()
+    await expect(tab.get_by_label("Aisle")).to_be_checked()
+
+    await agent.ok("click", ref=ref_of(snapshot, 'button "Book now"'))
+    await expect(tab.locator("#out")).to_have_text("Submitted Ada / par / veggie / aisle")
+
+
+async def test_select_option_by_label_and_by_value(agent: Agent, person: Person, site: Site) -> None:
+    """select_option picks an option by its visible label or by its value."""
+    tab = await open_page(agent, person, site, "/form.html")
+    ref = ref_of(await agent.ok("snapshot"), 'combobox "City"')
+
+    reply = await agent.ok("select_option", ref=ref, values=["Berlin"])
+    assert reply == f"Selected 'Berlin' in combobox \"City\" [{ref}]."
+    await expect(tab.locator("#city")).to_have_value("ber")
+
+    await agent.ok("select_option", selector="#city", values=["par"])
+    await expect(tab.locator("#city")).to_have_value("par")
+    assert await tab.locator("#city option:checked").text_content() == "Paris"
+
+
+async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
+    """press_key Tab moves the focus to the next field; Enter reaches the focused field."""
+    tab = await open_page(agent, person, site, "/form.html")
+    await agent.ok("click", selector="#name")
+    reply = await agent.ok("press_key", key="Tab")
+    assert reply == "Pressed Tab."
+    await expect(tab.locator("#city")).to_be_focused()
+
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    await agent.ok("type", selector="#query", text="dogs")
+    await expect(tab.locator("#result")).to_have_text("")
+    await agent.ok("press_key", key="Enter")
+    await expect(tab.locator("#result")).to_have_text("Searched dogs")
+
+
+async def test_scroll_by_pixels_and_to_an_element(agent: Agent, person: Person, site: Site) -> None:
+    """scroll moves the person's page by the asked amount, or brings an element into view."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    reply = await agent.ok("scroll", direction="down", amount=500)
+    assert "page position now x=0, y=500" in reply
+    await tab.wait_for_function("scrollY === 500")
+
+    reply = await agent.ok("scroll", direction="up", amount=200)
+    assert "y=300" in reply
+    await tab.wait_for_function("scrollY === 300")
+
+    far = tab.locator("#far")
+    await expect(far).not_to_be_in_viewport()
+    ref = ref_of(await agent.ok("snapshot"), 'button "Far away"')
+    reply = await agent.ok("scroll", ref=ref)
+    assert reply == f'Scrolled button "Far away" [{ref}] into view.'
+    await expect(far).to_be_in_viewport()
+
+
+# ---- screenshot -------------------------------------------------------------------------------
+
+
+async def test_screenshot_png_and_jpeg_of_the_viewport(agent: Agent, person: Person, site: Site) -> None:
+    """screenshot returns an image of what the person sees, in the format asked for."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    width, height = await tab.evaluate("[innerWidth, innerHeight]")
+
+    reply = await agent.call("screenshot")
+    assert not reply.is_error, reply.text
+    assert reply.text == f"Screenshot of the viewport of 'Lab' ({site.url('/tools_lab.html')})."
+    [image] = reply.images
+    assert image.mime_type == "image/png"
+    assert png_size(base64.b64decode(image.data)) == (width, height)
+
+    reply = await agent.call("screenshot", format="jpeg")
+    [image] = reply.images
+    assert image.mime_type == "image/jpeg"
+    assert jpeg_size(base64.b64decode(image.data)) == (width, height)
+
+
+async def test_screenshot_of_the_full_page_leaves_the_person_s_view_alone(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A full-page screenshot is as tall as the document; the person's page does not move or reflow."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    root = "document.documentElement"
+    width, height = await tab.evaluate(f"[{root}.scrollWidth, {root}.scrollHeight]")
+    assert height > 3000
+
+    reply = await agent.call("screenshot", full_page=True)
+    assert reply.text == f"Screenshot of the full page of 'Lab' ({site.url('/tools_lab.html')})."
+    [image] = reply.images
+    assert png_size(base64.b64decode(image.data)) == (width, height)
+    # Same scroll position, and the page keeps its scrollbar (its layout width is unchanged).
+    assert await tab.evaluate("scrollY") == 0
+    assert await tab.evaluate(f"{root}.clientWidth") == width
+
+
+async def test_screenshot_of_one_element(agent: Agent, person: Person, site: Site) -> None:
+    """An element screenshot by ref is exactly that element (240x90 px)."""
+    await open_page(agent, person, site, "/tools_lab.html")
+    ref = ref_of(await agent.ok("snapshot"), 'img "Green tile"')
+    reply = await agent.call("screenshot", ref=ref, format="jpeg")
+    assert reply.text.startswith(f"Screenshot of img \"Green tile\" [{ref}] of 'Lab'")
+    [image] = reply.images
+    assert image.mime_type == "image/jpeg"
+    assert jpeg_size(base64.b64decode(image.data)) == (240, 90)
+
+
+# ---- waiting and console ----------------------------------------------------------------------
+
+
+async def test_wait_for_text_that_appears_later(agent: Agent, person: Person, site: Site) -> None:
+    """wait_for(text) returns once the text shows on the page (here 0.7 s after a click)."""
+    tab = await open_page(agent, person, site, "/form.html")
+    await agent.ok("click", selector="text=Load later")
+    reply = await agent.ok("wait_for", text="Late text")
+    assert reply == "Done: saw 'Late text'."
+    await expect(tab.get_by_text("Late text")).to_be_visible()
+
+
+async def test_wait_for_text_gone(agent: Agent, person: Person, site: Site) -> None:
+    """wait_for(text_gone) returns once the text has left the page."""
+    tab = await open_page(agent, person, site, "/tools_lab.html")
+    await expect(tab.get_by_text("Going away soon")).to_be_visible()
+    await agent.ok("click", selector="#remove")
+    reply = await agent.ok("wait_for", text_gone="Going away soon")
+    assert reply == "Done: no longer see 'Going away soon'."
+    assert await tab.locator("#goner").count() == 0
+
+
+async def test_wait_for_seconds_and_for_text_that_never_comes(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """wait_for(seconds) waits that long; waiting for absent text fails with a clear sentence."""
+    await open_page(agent, person, site, "/form.html")
+    started = time.monotonic()
+    reply = await agent.ok("wait_for", seconds=0.5)
+    assert reply == "Waited 0.5 s."
+    assert time.monotonic() - started >= 0.5
+
+    error = await agent.fails("wait_for", text="Never shown", timeout=1)
+    assert "Waited 1 s for 'Never shown' to appear; it did not happen." in error
+
+
+async def test_console_messages_with_level_filter(agent: Agent, person: Person, site: Site) -> None:
+    """console_messages shows what the page logged; level='error' keeps only the errors."""
+    await open_page(agent, person, site, "/index.html")
+    reply = await agent.ok("console_messages")
+    assert "[log] home loaded" in reply and "[error] home error" in reply
+    assert reply.index("home loaded") < reply.index("home error")  # oldest first
+
+    reply = await agent.ok("console_messages", level="error")
+    assert "[error] home error" in reply and "home loaded" not in reply
+
+
+# ---- the protocol surface ---------------------------------------------------------------------
+
+
+async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
+    """The 17 tools have their plain names; only the four that change nothing are marked read-only."""
+    tools = (await agent.client.list_tools()).tools
+    assert {tool.name for tool in tools} == TOOL_NAMES
+    assert len(tools) == len(TOOL_NAMES)
+    for tool in tools:
+        assert tool.annotations is not None, tool.name
+        assert tool.annotations.read_only_hint is (tool.name in READ_ONLY_TOOLS), tool.name
+
+
+async def test_long_wait_sends_progress_notifications(agent: Agent, person: Person, site: Site) -> None:
+    """A 2.5 s wait_for reports progress while it waits (clients reset their timeout on it)."""
+    await open_page(agent, person, site, "/form.html")
+    notifications: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        notifications.append((progress, total, message))
+
+    result = await agent.client.call_tool("wait_for", {"seconds": 2.5}, progress_callback=on_progress)
+    assert not result.is_error
+    assert notifications, "no progress notification arrived during a 2.5 s wait"
+    value, total, message = notifications[0]
+    assert 0 < value <= 2.5 and total == 2.5
+    assert message is not None and "waiting 2.5 s" in message
