@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from mcp import Client, StdioServerParameters
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 from tests.support.agent import Agent, HttpServer, http_agent, stdio_agent
@@ -121,7 +122,7 @@ def checked(agent: Agent, tool: str, **arguments: Any) -> Op:
     return call
 
 
-def build_cases(agent: Agent, page: Page, site: Site) -> list[Case]:
+def build_cases(agent: Agent, floor: Agent | None, page: Page, site: Site) -> list[Case]:
     home = site.url("/index.html")
     form = site.url("/form.html")
     text = "Ada Lovelace, 10 Downing St"
@@ -147,6 +148,19 @@ def build_cases(agent: Agent, page: Page, site: Site) -> list[Case]:
             home,
             checked(agent, "snapshot"),
             lambda: page.aria_snapshot(mode="ai"),
+        ),
+        *(
+            [
+                Case(
+                    "snapshot, bare MCPServer (SDK floor)",
+                    "page.aria_snapshot(mode='ai')",
+                    home,
+                    checked(floor, "snapshot"),
+                    lambda: page.aria_snapshot(mode="ai"),
+                )
+            ]
+            if floor is not None
+            else []
         ),
         Case(
             "click",
@@ -193,18 +207,33 @@ async def mcp_agent(transport: Transport, cdp_url: str) -> AsyncIterator[Agent]:
         server.stop()
 
 
+@asynccontextmanager
+async def floor_agent(transport: Transport, cdp_url: str) -> AsyncIterator[Agent | None]:
+    """The bare-SDK baseline, over stdio only."""
+    if transport != "stdio":
+        yield None
+        return
+    params = StdioServerParameters(command=sys.executable, args=["-m", "bench.floor_server", cdp_url])
+    async with Client(params) as client:
+        yield Agent(client)
+
+
 async def run(transport: Transport, iterations: int, warmup: int, failures: list[str]) -> list[Row]:
     site = Site().start()
     chromium = PersonChromium().start()
     try:
-        async with async_playwright() as pw, mcp_agent(transport, chromium.cdp_url) as agent:
+        async with (
+            async_playwright() as pw,
+            mcp_agent(transport, chromium.cdp_url) as agent,
+            floor_agent(transport, chromium.cdp_url) as floor,
+        ):
             browser = await pw.chromium.connect_over_cdp(chromium.cdp_url, no_defaults=True)
             try:
                 # The server acts on the tab in front; the raw connection takes the same tab.
                 await checked(agent, "navigate", url=site.url("/index.html"))()
                 page = next(p for p in browser.contexts[0].pages if p.url.endswith("/index.html"))
                 rows: list[Row] = []
-                for case in build_cases(agent, page, site):
+                for case in build_cases(agent, floor, page, site):
                     if page.url != case.setup_url:
                         await checked(agent, "navigate", url=case.setup_url)()
                     print(f"  measuring {case.tool} ...", file=sys.stderr, flush=True)
@@ -254,8 +283,19 @@ def targets(rows: list[Row], transport: Transport) -> list[tuple[str, str]]:
         first = (_verdict(met), f"{overhead} <= {SNAPSHOT_OVERHEAD_TARGET_MS:.0f} ms")
     else:
         first = ("info", f"{overhead} (the {SNAPSHOT_OVERHEAD_TARGET_MS:.0f} ms target is for stdio)")
+    verdicts = [first]
+    floor = by_tool.get("snapshot, bare MCPServer (SDK floor)")
+    if floor is not None:
+        ours = snapshot.mcp.median - floor.mcp.median
+        verdicts.append(
+            (
+                "info",
+                f"of which the MCP SDK + transport floor is {floor.overhead:.1f} ms; browser_mcp's own layer "
+                f"adds {ours:.1f} ms",
+            )
+        )
     return [
-        first,
+        *verdicts,
         (
             _verdict(click.mcp.median <= CLICK_TARGET_MS),
             f"click median {click.mcp.median:.1f} ms <= {CLICK_TARGET_MS:.0f} ms "

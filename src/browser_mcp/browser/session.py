@@ -20,6 +20,7 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
+from browser_mcp.browser.page_watch import VisibilityEvent, watch_page
 from browser_mcp.browser.tab_state import TabState
 from browser_mcp.browser.url_policy import UrlPolicy
 from browser_mcp.config import Settings
@@ -82,6 +83,8 @@ class BrowserSession:
         self.targets_created = 0
         self.pages_reported = 0
         self.tabs_changed = asyncio.Event()
+        self._watch_tasks: set[asyncio.Task[None]] = set()
+        self._pages_by_target: dict[str, Page] = {}
 
     # ---- connection -------------------------------------------------------------------------
 
@@ -109,16 +112,21 @@ class BrowserSession:
             url, browser = await self._attach_embedded()
         self._browser = browser
         self._had_browser = True
-        browser.on("disconnected", lambda _: log.warning("The browser at %s went away", url))
+        browser.on("disconnected", lambda gone: self._on_disconnected(gone, url))
         for context in browser.contexts:
             self._watch_context(context)
         await self._count_new_targets(browser)
+        await self.wait_for_page_watches()
         self._checkpoint = Checkpoint(tuple(self.pages()), None, "")
         if reconnecting:
             return (
                 "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
             )
         return None
+
+    def _on_disconnected(self, browser: Browser, url: str) -> None:
+        if browser is self._browser:  # not when we disconnect on purpose
+            log.warning("The browser at %s went away", url)
 
     async def _attach(self, url: str) -> Browser:
         assert self._pw is not None
@@ -151,6 +159,7 @@ class BrowserSession:
         try:
             cdp = await browser.new_browser_cdp_session()
             cdp.on("Target.targetCreated", self._on_target_created)
+            cdp.on("Target.targetInfoChanged", self._on_target_info_changed)
             await cdp.send("Target.setDiscoverTargets", {"discover": True})
         except PlaywrightError as exc:  # not fatal: only popups are reported a call later
             log.info("Cannot watch new tabs through CDP: %s", exc)
@@ -162,6 +171,37 @@ class BrowserSession:
         if isinstance(info, dict) and info.get("type") == "page":
             self.targets_created += 1
             self.tabs_changed.set()
+
+    def _on_target_info_changed(self, event: dict[str, object]) -> None:
+        info = event.get("targetInfo")
+        if not isinstance(info, dict):
+            return
+        page = self._pages_by_target.get(str(info.get("targetId")))
+        state = self._tabs.get(page) if page is not None else None
+        if state is not None:
+            title = str(info.get("title", ""))
+            # Chromium shows the URL as the title of a page without one; Playwright says "".
+            state.title = (
+                "" if title in (info.get("url"), str(info.get("url", "")).split("://")[-1]) else title
+            )
+
+    async def wait_for_page_watches(self, timeout_s: float = 2.0) -> None:
+        if self._watch_tasks:
+            await asyncio.wait(set(self._watch_tasks), timeout=timeout_s)
+
+    async def _install_watch(self, context: BrowserContext, page: Page) -> None:
+        state = self.tab(page)
+
+        def on_visibility(event: VisibilityEvent) -> None:
+            state.visibility, state.focused = event.visibility, event.focused
+
+        try:
+            _, state.target_id = await watch_page(context, page, on_visibility)
+        except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works
+            log.debug("No event channel for %s: %s", page.url, exc)
+            state.visibility = None
+            return
+        self._pages_by_target[state.target_id] = page
 
     def popups_pending(self, targets_before: int, pages_before: int) -> bool:
         return self.targets_created - targets_before > self.pages_reported - pages_before
@@ -190,6 +230,7 @@ class BrowserSession:
     async def _drop_browser(self) -> None:
         browser, self._browser = self._browser, None
         self._tabs.clear()
+        self._pages_by_target.clear()
         self._watched.clear()
         self._closed_since.clear()
         if browser is not None:
@@ -236,6 +277,9 @@ class BrowserSession:
         self._tabs[page] = TabState()
         self.pages_reported += 1
         self.tabs_changed.set()
+        task = asyncio.ensure_future(self._install_watch(page.context, page))
+        self._watch_tasks.add(task)
+        task.add_done_callback(self._watch_tasks.discard)
         page.on("close", self._on_page_close)
         page.on("framenavigated", lambda frame: self._on_frame_navigated(page, frame))
         page.on("pageerror", lambda error: self.tab(page).add_console("error", f"Uncaught {error}"))
@@ -249,6 +293,8 @@ class BrowserSession:
 
     def _on_page_close(self, page: Page) -> None:
         state = self._tabs.pop(page, None)
+        if state is not None:
+            self._pages_by_target.pop(state.target_id, None)
         self._closed_since.append((state.title if state else "", page.url))
 
     def _on_frame_navigated(self, page: Page, frame: object) -> None:
@@ -329,8 +375,11 @@ class BrowserSession:
             pages.extend(page for page in context.pages if not page.is_closed())
         return pages
 
-    async def title_of(self, page: Page) -> str:
+    async def title_of(self, page: Page, *, fresh: bool = False) -> str:
+        """The tab's title: from its title events, or asked from the page (`fresh`, or no events)."""
         state = self.tab(page)
+        if not fresh and state.target_id and state.title:
+            return state.title
         if state.dialog is None:
             with contextlib.suppress(Exception):
                 state.title = await asyncio.wait_for(page.title(), _PROBE_TIMEOUT_S)
@@ -352,11 +401,22 @@ class BrowserSession:
         self.tab(page).title = str(title)
         return str(state), bool(focused)
 
+    def _person_tab_by_events(self, pages: list[Page]) -> Page | None:
+        """The one tab whose own events say it is visible; None when unsure (then we ask the tabs)."""
+        states = [self.tab(page) for page in pages]
+        if any(state.visibility is None or state.dialog is not None for state in states):
+            return None
+        visible = [page for page, state in zip(pages, states, strict=True) if state.visibility == "visible"]
+        return visible[0] if len(visible) == 1 else None
+
     async def person_tab(self, pages: list[Page]) -> Page | None:
         """The tab the person is looking at: the visible one (the focused one if several windows)."""
         previous = self._checkpoint.current
         if not pages:
             return None
+        by_events = self._person_tab_by_events(pages)
+        if by_events is not None:
+            return by_events
         if previous in pages and set(pages) == set(self._checkpoint.pages):
             if self.tab(previous).dialog is not None:
                 return previous

@@ -29,6 +29,10 @@ class TabState:
     dialog_from_agent: bool = False  # opened while the agent was acting, so the agent should answer it
     refs: dict[str, str] = field(default_factory=dict)  # ref -> 'button "Send"', from the snapshots
     title: str = ""
+    # Pushed by the tab itself (see page_watch); None until its first event.
+    visibility: str | None = None
+    focused: bool = False
+    target_id: str = ""
     # The last full snapshot text and what it was of (document, ref, depth): paging through it with
     # `offset` reuses it, so the parts fit together and a big page is not walked again per part.
     last_snapshot: tuple[tuple[int, str | None, int | None], str] | None = None

@@ -32,6 +32,7 @@ class ToolCall:
     reply: Reply = field(default_factory=Reply)
     current: Page | None = None
     pages: list[Page] = field(default_factory=list)
+    targets_at_begin: int = 0
 
     @property
     def page(self) -> Page:
@@ -92,6 +93,7 @@ async def _begin(call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool)
     session = call.session
     reconnected = await session.connect()
     await session.wait_for_new_tabs()  # a tab the person just opened, not yet reported
+    call.targets_at_begin = session.targets_created
     before = session.checkpoint
     call.pages = session.pages()
     call.current = await session.person_tab(call.pages)
@@ -152,7 +154,12 @@ async def _report_effects(call: ToolCall) -> None:
         return
     pages = session.pages()
     acted_on = call.current
-    now = await session.person_tab(pages) if pages else None
+    unchanged = set(pages) == set(call.pages) and session.targets_created == call.targets_at_begin
+    if unchanged and acted_on is not None and not acted_on.is_closed():
+        # No tab opened or closed: the tab in front is still the one the call acted on.
+        now: Page | None = acted_on
+    else:
+        now = await session.person_tab(pages) if pages else None
     for page in pages:
         if page not in call.pages:
             view = await session.view(page, pages)

@@ -52,7 +52,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             call.reply.say(f"{answer} the {kind} dialog '{message[:200]}'{typed}.")
             await session.wait_parked(_PARKED_WAIT_S)
             if page is not None and not page.is_closed() and page.url != url_before:
-                call.reply.effect(f"Page: '{await session.title_of(page)}' ({page.url}).")
+                call.reply.effect(f"Page: '{await session.title_of(page, fresh=True)}' ({page.url}).")
 
         call = await run_tool(
             session, ctx, "handle_dialog", body, needs_page=NeedsPage.NO, blocked_by_dialog=False

@@ -61,7 +61,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             direction = "previous" if verb == "go back" else "next"
             call.reply.say(f"There is no {direction} page in this tab's history; still on {page.url}.")
             return
-        title = await session.title_of(page)
+        title = await session.title_of(page, fresh=True)
         status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""
         call.reply.say(f"{_past(verb)}: '{title}' ({page.url}{status}).")
 

@@ -13,6 +13,6 @@ async def describe_outcome(call: ToolCall, outcome: Outcome[Any], url_before: st
     if page is None or page.is_closed() or outcome.dialog_opened:
         return
     if outcome.navigated or page.url != url_before:
-        title = await call.session.title_of(page)
+        title = await call.session.title_of(page, fresh=True)
         loading = " (still loading)" if outcome.still_loading else ""
         call.reply.effect(f"Page: '{title}' ({page.url}){loading}.")
