@@ -286,7 +286,7 @@ def targets(rows: list[Row], transport: Transport) -> list[tuple[str, str]]:
     verdicts = [first]
     floor = by_tool.get("snapshot, bare MCPServer (SDK floor)")
     if floor is not None:
-        ours = snapshot.mcp.median - floor.mcp.median
+        ours = snapshot.overhead - floor.overhead
         verdicts.append(
             (
                 "info",

@@ -401,28 +401,44 @@ class BrowserSession:
         self.tab(page).title = str(title)
         return str(state), bool(focused)
 
-    def _person_tab_by_events(self, pages: list[Page]) -> Page | None:
-        """The one tab whose own events say it is visible; None when unsure (then we ask the tabs)."""
-        states = [self.tab(page) for page in pages]
-        if any(state.visibility is None or state.dialog is not None for state in states):
+    def likely_person_tab(self, *, events_only: bool = False) -> Page | None:
+        """A guess without a round trip: the one tab whose own events say it is visible, else (unless
+        `events_only`) the tab of the last call if no tab came or went. Events can lag a switch by a
+        moment: a guess is confirmed before anything is done to the page."""
+        if not self.is_connected() or self.popups_pending(0, 0):
             return None
-        visible = [page for page, state in zip(pages, states, strict=True) if state.visibility == "visible"]
-        return visible[0] if len(visible) == 1 else None
+        pages = self.pages()
+        states = [self.tab(page) for page in pages]
+        if all(state.visibility is not None for state in states):
+            visible = [
+                page for page, state in zip(pages, states, strict=True) if state.visibility == "visible"
+            ]
+            if len(visible) == 1 and self.tab(visible[0]).dialog is None:
+                return visible[0]
+        if events_only:
+            return None
+        previous = self._checkpoint.current
+        if (
+            previous in pages
+            and set(pages) == set(self._checkpoint.pages)
+            and self.tab(previous).dialog is None
+        ):
+            return previous
+        return None
 
     async def person_tab(self, pages: list[Page]) -> Page | None:
         """The tab the person is looking at: the visible one (the focused one if several windows)."""
         previous = self._checkpoint.current
         if not pages:
             return None
-        by_events = self._person_tab_by_events(pages)
-        if by_events is not None:
-            return by_events
-        if previous in pages and set(pages) == set(self._checkpoint.pages):
-            if self.tab(previous).dialog is not None:
-                return previous
-            probe = await self._probe(previous)
+        unchanged = set(pages) == set(self._checkpoint.pages)
+        if previous in pages and unchanged and self.tab(previous).dialog is not None:
+            return previous  # a tab with an open dialog cannot answer; the person is on it
+        guess = self.likely_person_tab()
+        if guess is not None and guess in pages:
+            probe = await self._probe(guess)
             if probe is not None and probe[0] == "visible":
-                return previous
+                return guess
         for _ in range(_NEW_TAB_PROBES):
             probes = await asyncio.gather(*(self._probe(page) for page in pages))
             visible = [

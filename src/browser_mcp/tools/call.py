@@ -53,13 +53,18 @@ async def run_tool(
     needs_page: NeedsPage = NeedsPage.YES,
     blocked_by_dialog: bool = True,
     report_effects: bool = True,
+    speculative: bool = False,
 ) -> ToolCall:
-    """Run `body` under the session lock; raise ToolError with a clear sentence on any failure."""
+    """Run `body` under the session lock; raise ToolError with a clear sentence on any failure.
+
+    `speculative` (read-only bodies only): see _run_speculatively.
+    """
     async with session.lock:
         call = ToolCall(session, ctx)
         try:
-            await _begin(call, needs_page, blocked_by_dialog)
-            await body(call)
+            if not (speculative and await _run_speculatively(call, body, needs_page, blocked_by_dialog)):
+                await _begin(call, needs_page, blocked_by_dialog)
+                await body(call)
             if report_effects:
                 await _report_effects(call)
             else:
@@ -89,14 +94,47 @@ async def run_tool(
         return call
 
 
-async def _begin(call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool) -> None:
+async def _run_speculatively(
+    call: ToolCall, body: Body, needs_page: NeedsPage, blocked_by_dialog: bool
+) -> bool:
+    """Run a read-only `body` on the tab whose events say the person sees it, with no round trip
+    first; keep the result if the events still say so afterwards. False: run it the normal way.
+
+    A tab's "hidden" event is sent before its reply to our body's request, so a switch that happened
+    before this call is known by the time the body is done.
+    """
+    session = call.session
+    guess = session.likely_person_tab(events_only=True)
+    if guess is None:
+        return False
+    pages = session.pages()
+    trial = ToolCall(session, call.ctx, current=guess, pages=pages)
+    failure: Exception | None = None
+    try:
+        await body(trial)
+    except Exception as exc:
+        failure = exc
+    if session.likely_person_tab(events_only=True) is not guess or set(session.pages()) != set(pages):
+        return False
+    await _begin(call, needs_page, blocked_by_dialog, known_current=guess)
+    if failure is not None:
+        raise failure
+    call.reply.lines.extend(trial.reply.lines)
+    for effect in trial.reply.effects:
+        call.reply.effect(effect)
+    return True
+
+
+async def _begin(
+    call: ToolCall, needs_page: NeedsPage, blocked_by_dialog: bool, known_current: Page | None = None
+) -> None:
     session = call.session
     reconnected = await session.connect()
     await session.wait_for_new_tabs()  # a tab the person just opened, not yet reported
     call.targets_at_begin = session.targets_created
     before = session.checkpoint
     call.pages = session.pages()
-    call.current = await session.person_tab(call.pages)
+    call.current = known_current or await session.person_tab(call.pages)
     if reconnected:
         call.reply.note(reconnected)
     else:

@@ -58,7 +58,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             except Exception as exc:
                 raise explain(exc, "snapshot", ref, session.settings.navigation_timeout) from exc
             part = cut_to_budget(text, offset, budget)
-            title = session.tab(page).title  # kept fresh by the tab's title events
+            title = await session.title_of(page)
             view_index = call.pages.index(page) + 1 if page in call.pages else 0
             call.reply.say(f"Tab {view_index}: '{title}' ({page.url})")
             if offset and part.start >= part.total_chars:
@@ -71,4 +71,6 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             if note:
                 call.reply.say(note)
 
-        return (await run_tool(session, ctx, "snapshot", body, report_effects=False)).reply.text()
+        return (
+            await run_tool(session, ctx, "snapshot", body, report_effects=False, speculative=True)
+        ).reply.text()
