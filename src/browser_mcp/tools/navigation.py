@@ -42,6 +42,16 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
                 settle=False,
             )
         except Exception as exc:
+            if target is not None and "is interrupted by another navigation to" in str(exc):
+                # Someone else (another CDP client, the person) opened the page at the same moment.
+                with contextlib.suppress(Exception):
+                    await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
+                if page.url.rstrip("/") == target.rstrip("/"):
+                    call.reply.say(
+                        f"Navigated: '{await session.title_of(page, fresh=True)}' ({page.url}); "
+                        "another navigation to the same page happened at the same time."
+                    )
+                    return
             if "net::" in str(exc):
                 # Chromium commits its error page just after the failure: let it land, so the next
                 # call does not report it as a navigation someone else made.
