@@ -291,7 +291,7 @@ def targets(rows: list[Row], transport: Transport) -> list[tuple[str, str]]:
             (
                 "info",
                 f"of which the MCP SDK + transport floor is {floor.overhead:.1f} ms; browser_mcp's own layer "
-                f"adds {ours:.1f} ms",
+                + (f"adds {ours:.1f} ms" if ours > 0 else "adds nothing measurable (within noise)"),
             )
         )
     return [
