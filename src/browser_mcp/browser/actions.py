@@ -63,7 +63,7 @@ async def _perform(
         if not task.done() and not dialog_signal.is_set():
             task.cancel()
     if not task.done():
-        session.park(task)  # type: ignore[arg-type]
+        session.park(task)
         return Outcome(None, dialog_opened=True, navigated=state.main_frame_navigations != navigations_before)
     dialog_wait.cancel()
     value = task.result()
