@@ -6,6 +6,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from playwright.async_api import expect
 
 from tests.support.agent import Agent, stdio_agent
@@ -118,6 +119,7 @@ async def test_selector_matching_nothing_several_or_invalid(agent: Agent, person
 # --- elements that never become clickable ----------------------------------------------------
 
 
+@pytest.mark.slow  # waits out the action timeout
 async def test_hidden_or_disabled_element_fails_fast_with_the_reason(
     agent: Agent, person: Person, site: Site
 ) -> None:
@@ -133,6 +135,7 @@ async def test_hidden_or_disabled_element_fails_fast_with_the_reason(
     await expect((await person.tab_in_front()).locator("#name")).to_have_value("Ada")
 
 
+@pytest.mark.slow  # waits out the action timeout
 async def test_element_under_an_overlay_says_it_is_covered(agent: Agent, person: Person, site: Site) -> None:
     """A full-screen banner over the button: the error says it is covered and what to do."""
     await agent.ok("navigate", url=site.url("/overlay.html"))

@@ -19,7 +19,7 @@ from tests.support.chromium import PersonChromium, free_port
 from tests.support.person import Person
 from tests.support.site import Site
 
-pytestmark = pytest.mark.anyio  # at collection time, so parametrized async tests keep their ids
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]  # each test starts an HTTP server process
 
 TOKEN = "test-token-5f2c"
 INITIALIZE = {

@@ -7,6 +7,7 @@ import socket
 import time
 
 import anyio
+import pytest
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Playwright
 
@@ -14,6 +15,8 @@ from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium, free_port
 from tests.support.person import Person
 from tests.support.site import Site
+
+pytestmark = pytest.mark.slow  # starts and kills browsers, or walks a 900 KB page
 
 
 def accepts_connections(port: int) -> bool:

@@ -17,6 +17,8 @@ from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium
 from tests.support.site import Site
 
+pytestmark = pytest.mark.slow  # starts and kills browsers, or walks a 900 KB page
+
 DEFAULT_BUDGET = 16_000
 # The reply adds a header line ("Tab 1: 'Big docs' (url)") and the two-line note to the budget.
 OVERHEAD = 400
