@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -18,8 +19,12 @@ from browser_mcp.tools.call import NeedsPage, ToolCall, run_tool
 
 _ERROR_PAGE_WAIT_MS = 1000
 
+# page -> its navigation; history step: page.go_back / page.go_forward
+Go = Callable[[Page], Awaitable[Response | None]]
+HistoryStep = Callable[..., Awaitable[Response | None]]
 
-async def _history(page: Page, step: Any, timeout_ms: float) -> Response | None:
+
+async def _history(page: Page, step: HistoryStep, timeout_ms: float) -> Response | None:
     """History steps may restore a page from the back/forward cache, which fires no DOMContentLoaded:
     wait for the commit, then for the document to be past 'loading'."""
     response: Response | None = await step(wait_until="commit", timeout=timeout_ms)
@@ -30,7 +35,7 @@ async def _history(page: Page, step: Any, timeout_ms: float) -> Response | None:
 def register(server: MCPServer[Any], session: BrowserSession) -> None:
     timeout_s = session.settings.navigation_timeout
 
-    async def _go(call: ToolCall, verb: str, go: Any, target: str | None = None) -> None:
+    async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> None:
         page = call.page
         navigations_before = session.tab(page).main_frame_navigations
         url_before = page.url

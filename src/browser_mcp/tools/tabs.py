@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
+from playwright.async_api import Page
 from pydantic import Field
 
 from browser_mcp.browser.session import BrowserSession
@@ -85,7 +86,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         call.reply.say("\n".join(lines))
 
 
-def _pick(call: ToolCall, index: int | None, action: str) -> Any:
+def _pick(call: ToolCall, index: int | None, action: str) -> Page:
     if index is None:
         raise ToolError(f"tabs(action='{action}') needs `index`: the tab number from tabs(action='list').")
     if not 1 <= index <= len(call.pages):
