@@ -39,7 +39,7 @@ class BrowserGoneError(Exception):
     """The browser (or the tab) went away while a call was using it."""
 
 
-def is_closed_error(exc: BaseException) -> bool:
+def is_closed_error(exc: BaseException | None) -> bool:
     text = str(exc)
     return isinstance(exc, PlaywrightError) and any(marker in text for marker in _CLOSED_MARKERS)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from playwright.async_api import (
     Browser,
     BrowserContext,
+    CDPSession,
     ConsoleMessage,
     Dialog,
     Page,
@@ -84,6 +85,7 @@ class BrowserSession:
         self.pages_reported = 0
         self.tabs_changed = asyncio.Event()
         self._watch_tasks: set[asyncio.Task[None]] = set()
+        self._browser_cdp: CDPSession | None = None
         self._pages_by_target: dict[str, Page] = {}
 
     # ---- connection -------------------------------------------------------------------------
@@ -99,7 +101,13 @@ class BrowserSession:
 
     async def connect(self) -> str | None:
         """Make sure a browser is attached; return a note if this call had to (re)connect."""
-        if self.is_connected():
+        # A browser that is going away closes its tabs before it reports the disconnect: with no
+        # tab left, make sure it still answers before saying "no tab".
+        if (
+            self.is_connected()
+            and not self._launched_exited()
+            and (self.pages() or await self.browser_answers())
+        ):
             return None
         if self._pw is None:
             self._pw = await async_playwright().start()
@@ -157,7 +165,7 @@ class BrowserSession:
     async def _count_new_targets(self, browser: Browser) -> None:
         self.targets_created = self.pages_reported = 0
         try:
-            cdp = await browser.new_browser_cdp_session()
+            cdp = self._browser_cdp = await browser.new_browser_cdp_session()
             cdp.on("Target.targetCreated", self._on_target_created)
             cdp.on("Target.targetInfoChanged", self._on_target_info_changed)
             await cdp.send("Target.setDiscoverTargets", {"discover": True})
@@ -171,6 +179,19 @@ class BrowserSession:
         if isinstance(info, dict) and info.get("type") == "page":
             self.targets_created += 1
             self.tabs_changed.set()
+
+    def _launched_exited(self) -> bool:
+        return self._launched is not None and not self._launched.is_running()
+
+    async def browser_answers(self) -> bool:
+        """One round trip to the browser itself: False if it is gone (before Playwright noticed)."""
+        if self._browser_cdp is None:
+            return True
+        try:
+            await asyncio.wait_for(self._browser_cdp.send("Browser.getVersion"), _PROBE_TIMEOUT_S)
+        except (TimeoutError, PlaywrightError):
+            return False
+        return True
 
     def _on_target_info_changed(self, event: dict[str, object]) -> None:
         info = event.get("targetInfo")
@@ -229,6 +250,7 @@ class BrowserSession:
 
     async def _drop_browser(self) -> None:
         browser, self._browser = self._browser, None
+        self._browser_cdp = None
         self._tabs.clear()
         self._pages_by_target.clear()
         self._watched.clear()

@@ -13,7 +13,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from browser_mcp.browser.session import BrowserSession, Checkpoint
-from browser_mcp.errors import ToolError, explain, with_article
+from browser_mcp.errors import ToolError, explain, is_closed_error, with_article
 from browser_mcp.response import Reply
 
 log = logging.getLogger(__name__)
@@ -70,17 +70,14 @@ async def run_tool(
             else:
                 await _report_dialog(call)
         except ToolError as exc:
+            message = str(exc)
+            if is_closed_error(exc.__cause__) and not await _browser_still_there(session):
+                message = _gone(name)
             _end(call)
-            raise ToolError(call.reply.with_error(str(exc))) from exc
+            raise ToolError(call.reply.with_error(message)) from exc
         except PlaywrightError as exc:
+            message = _gone(name) if not await _browser_still_there(session) else str(explain(exc, name))
             _end(call)
-            if not session.is_connected():
-                message = (
-                    f"{name} failed: the browser went away during the call (closed or restarted). "
-                    "The next call reconnects."
-                )
-            else:
-                message = str(explain(exc, name))
             raise ToolError(call.reply.with_error(message)) from exc
         except Exception as exc:  # a bug of ours: still a sentence, and the server keeps running
             _end_quietly(call)
@@ -92,6 +89,14 @@ async def run_tool(
             ) from exc
         _end(call)
         return call
+
+
+async def _browser_still_there(session: BrowserSession) -> bool:
+    return session.is_connected() and await session.browser_answers()
+
+
+def _gone(name: str) -> str:
+    return f"{name} failed: the browser went away during the call (closed or restarted). The next call reconnects."
 
 
 async def _run_speculatively(
