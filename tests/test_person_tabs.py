@@ -45,14 +45,6 @@ async def agent_acts_on(agent: Agent, url: str, deadline_s: float = 5) -> None:
     raise AssertionError(f"the agent never moved to {url}:\n{listing}")
 
 
-async def person_sees_tabs(person: Person, count: int) -> None:
-    """Wait until the person's browser has `count` tabs (a tab the agent opened reaches the person's
-    connection a moment later)."""
-    while len(person.tabs) < count:
-        await person.context.wait_for_event("page", timeout=5000)
-    assert len(person.tabs) == count
-
-
 async def test_agent_follows_a_tab_the_person_opens(agent: Agent, person: Person, site: Site) -> None:
     """A tab the person opens in front becomes the agent's tab, and the reply says so first."""
     await home_and_two(agent, person, site)
@@ -139,7 +131,7 @@ async def test_tabs_new_opens_a_tab_in_front(agent: Agent, person: Person, site:
     reply = await agent.ok("tabs", action="new", url=site.url("/two.html"))
 
     assert "Two" in reply
-    await person_sees_tabs(person, 2)
+    await person.sees_tabs(2)
     await expect(await person.tab_in_front()).to_have_url(site.url("/two.html"))
     assert "Page two" in await agent.ok("snapshot")
 
@@ -207,7 +199,7 @@ async def test_server_leaves_the_persons_tabs_and_browser_open(
         await agent.ok("navigate", url=site.url("/index.html"))
         await person.open_tab(site.url("/two.html"))
         await agent.ok("tabs", action="new", url=site.url("/form.html"))
-        await person_sees_tabs(person, 3)
+        await person.sees_tabs(3)
         tabs = list(person.tabs)
 
     assert person.browser.is_connected()

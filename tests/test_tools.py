@@ -202,7 +202,7 @@ async def test_click_that_opens_a_tab_reports_it_and_later_calls_act_on_it(
     assert "Opened" in reply and f"'Two' ({site.url('/two.html')})" in reply
     assert "it is in front, later calls act on it" in reply
 
-    assert len(person.tabs) == 2
+    await person.sees_tabs(2)
     front = await person.tab_in_front()
     assert front is not first and front.url == site.url("/two.html")
     snapshot = await agent.ok("snapshot")

@@ -40,6 +40,13 @@ class Person:
         await page.goto(url)
         return page
 
+    async def sees_tabs(self, count: int) -> None:
+        """Wait until the person's browser shows `count` tabs (a tab the agent opened reaches the
+        person's own connection a moment after the agent's reply)."""
+        while len(self.tabs) < count:
+            await self.context.wait_for_event("page", timeout=5000)
+        assert len(self.tabs) == count
+
     async def switch_to(self, page: Page) -> None:
         await page.bring_to_front()
 
