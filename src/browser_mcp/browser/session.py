@@ -22,6 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
 from browser_mcp.browser.page_watch import VisibilityEvent, watch_page
+from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
 from browser_mcp.browser.url_policy import UrlPolicy
 from browser_mcp.config import Settings
@@ -231,16 +232,12 @@ class BrowserSession:
         self, targets_before: int = 0, pages_before: int = 0, timeout_s: float = _NEW_TAB_REPORT_WAIT_S
     ) -> None:
         """Wait until Playwright has reported every tab Chromium created (a popup, the person's new tab)."""
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while self.popups_pending(targets_before, pages_before):
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                # A page target Playwright never reports (e.g. a prerender): stop waiting for it.
-                self.pages_reported = self.targets_created - (targets_before - pages_before)
-                return
-            self.tabs_changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.tabs_changed.wait(), remaining)
+        reported = await wait_while(
+            lambda: self.popups_pending(targets_before, pages_before), self.tabs_changed, timeout_s
+        )
+        if not reported:
+            # A page target Playwright never reports (e.g. a prerender): stop waiting for it.
+            self.pages_reported = self.targets_created - (targets_before - pages_before)
 
     def _playwright_chromium_path(self) -> str | None:
         with contextlib.suppress(Exception):

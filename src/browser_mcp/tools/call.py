@@ -9,8 +9,8 @@ from enum import Enum
 from typing import Any
 
 from mcp.server.mcpserver import Context
+from playwright.async_api import Dialog, Page
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
 
 from browser_mcp.browser.session import BrowserSession, Checkpoint
 from browser_mcp.errors import ToolError, explain, is_closed_error, with_article
@@ -152,15 +152,7 @@ async def _begin(
         page = call.page
         dialog = session.tab(page).dialog
         if dialog is not None and blocked_by_dialog:
-            what = f"{with_article(dialog.type).capitalize()} dialog ('{dialog.message[:200]}') is open on this tab"
-            if session.tab(page).dialog_from_agent:
-                raise ToolError(
-                    f"{what} and blocks the page. Answer it with handle_dialog first (accept=true or false)."
-                )
-            raise ToolError(
-                f"{what} and blocks the page; it opened outside your actions, so the person may be answering it. "
-                "Wait (wait_for seconds=5) and retry, or answer it with handle_dialog if the person asked you to."
-            )
+            raise ToolError(describe_dialog(dialog, from_agent=session.tab(page).dialog_from_agent))
 
 
 async def _changes_between_calls(
@@ -221,20 +213,25 @@ async def _report_dialog(call: ToolCall) -> None:
         dialog = call.session.tab(page).dialog
         if dialog is None:
             continue
-        state = call.session.tab(page)
         where = "" if page is call.current else f" on {(await call.session.view(page)).label()}"
-        default = f" (default answer '{dialog.default_value}')" if dialog.type == "prompt" else ""
-        if state.dialog_from_agent:
-            advice = "It blocks the page: answer it with handle_dialog(accept=true|false)."
-        else:
-            advice = (
-                "It opened outside your actions: leave it to the person unless they asked you to answer it "
-                "(handle_dialog)."
-            )
         call.reply.effect(
-            f"{with_article(dialog.type).capitalize()} dialog is open{where}: '{dialog.message[:300]}'{default}. "
-            + advice
+            describe_dialog(dialog, from_agent=call.session.tab(page).dialog_from_agent, where=where)
         )
+
+
+def describe_dialog(dialog: Dialog, *, from_agent: bool, where: str = "") -> str:
+    """The sentence for an open dialog: the agent answers its own; the person's are left to them."""
+    default = f" (default answer '{dialog.default_value}')" if dialog.type == "prompt" else ""
+    opened = (
+        f"{with_article(dialog.type).capitalize()} dialog is open{where}: '{dialog.message[:300]}'{default}. "
+        "It blocks the page"
+    )
+    if from_agent:
+        return f"{opened}: answer it with handle_dialog(accept=true|false)."
+    return (
+        f"{opened}; it opened outside your actions, so the person may be answering it. Wait (wait_for "
+        "seconds=5) and retry, or answer it with handle_dialog if the person asked you to."
+    )
 
 
 def _end(call: ToolCall) -> None:

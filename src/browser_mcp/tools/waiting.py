@@ -10,6 +10,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import Field
 
 from browser_mcp.browser.session import BrowserSession
+from browser_mcp.browser.signals import first_of
 from browser_mcp.errors import ToolError, explain
 from browser_mcp.progress import with_progress
 from browser_mcp.tools.annotations import read_only
@@ -52,21 +53,15 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             state: Literal["visible", "hidden"] = "visible" if text is not None else "hidden"
             locator = page.get_by_text(wanted).first
             what = f"'{wanted}' to appear" if text is not None else f"'{wanted}' to disappear"
-            dialog = session.dialog_signal()
             waiting = asyncio.ensure_future(locator.wait_for(state=state, timeout=timeout * 1000))
-            dialog_wait = asyncio.ensure_future(dialog.wait())
             try:
-                await with_progress(
-                    ctx,
-                    asyncio.wait({waiting, dialog_wait}, return_when=asyncio.FIRST_COMPLETED),
-                    f"waiting for {what}",
-                    timeout,
+                finished = await with_progress(
+                    ctx, first_of(waiting, session.dialog_signal()), f"waiting for {what}", timeout
                 )
             finally:
-                dialog_wait.cancel()
                 if not waiting.done():
                     waiting.cancel()
-            if not waiting.done() or waiting.cancelled():
+            if not finished:
                 call.reply.say(f"Stopped waiting for {what}: a dialog opened.")
                 return
             exc = waiting.exception()
