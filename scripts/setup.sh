@@ -8,6 +8,7 @@ command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v Xvfb >/dev/null 2>&1 || packages+=(xvfb)
 command -v xdotool >/dev/null 2>&1 || packages+=(xdotool)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if ((${#packages[@]})); then
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,4 +26,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     .venv/bin/python -m pip install -q --upgrade pip >/dev/null
     .venv/bin/python -m pip install -q -e '.[dev]'
     echo "$wanted" >"$stamp"
+fi
+
+# Node tools the tests drive (the real OpenCode), pinned by package-lock.json.
+node_stamp=node_modules/.browser-mcp-installed
+node_wanted="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -f "$node_stamp" ] || [ "$(cat "$node_stamp")" != "$node_wanted" ]; then
+    echo "setup: installing the pinned Node test tools into node_modules" >&2
+    # npm ci rejects this lock file (npm records only the optional platform binary it fetched), so install.
+    npm install --no-audit --no-fund --loglevel=error
+    echo "$node_wanted" >"$node_stamp"
 fi

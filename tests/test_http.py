@@ -110,6 +110,14 @@ async def test_token_is_required_and_checked(token_server: HttpServer, person: P
     await expect(await person.tab_in_front()).to_have_title("Two")
 
 
+async def test_health_check_answers_without_the_token(token_server: HttpServer) -> None:
+    """/healthz (what the container's HEALTHCHECK calls) needs no token and says only that it is up."""
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(20)) as http:
+        health = await http.get(token_server.url.removesuffix("/mcp") + "/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+
+
 # --- DNS rebinding ---------------------------------------------------------------------------
 
 

@@ -25,15 +25,18 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     )
 
 
+HEALTH_PATH = "/healthz"
+
+
 class BearerTokenMiddleware:
-    """Rejects HTTP requests without `Authorization: Bearer <token>` (401)."""
+    """Rejects HTTP requests without `Authorization: Bearer <token>` (401); the health check stays open."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
         self._expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("path") == HEALTH_PATH:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

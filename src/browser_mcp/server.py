@@ -9,12 +9,14 @@ from typing import Any
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp
 
 from browser_mcp import __version__
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
-from browser_mcp.http_security import BearerTokenMiddleware, transport_security
+from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
 from browser_mcp.tools import register_all
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,12 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
         log_level=settings.log_level,
     )
     register_all(server, session)
+
+    @server.custom_route(HEALTH_PATH, methods=["GET"], include_in_schema=False)
+    async def health(_: Request) -> JSONResponse:
+        # Says the HTTP server is up; it does not touch the browser (a health probe must stay cheap).
+        return JSONResponse({"status": "ok", "version": __version__})
+
     return server, session
 
 
