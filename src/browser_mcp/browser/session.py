@@ -140,11 +140,13 @@ class BrowserSession:
     async def _attach(self, url: str) -> Browser:
         assert self._pw is not None
         try:
-            return await self._pw.chromium.connect_over_cdp(
+            browser = await self._pw.chromium.connect_over_cdp(
                 url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
             )
         except PlaywrightError as exc:
             raise _connect_error(url, exc) from exc
+        await _refuse_if_devtools_disabled(browser, url)
+        return browser
 
     async def _attach_embedded(self) -> tuple[str, Browser]:
         """Attach to the Chromium we launched, launching (again) if it is not there."""
@@ -526,6 +528,33 @@ def _request_page(request: Request) -> Page | None:
     with contextlib.suppress(PlaywrightError):
         return request.frame.page
     return None
+
+
+async def _refuse_if_devtools_disabled(browser: Browser, url: str) -> None:
+    """With DeveloperToolsAvailability=2 (neko's default policy) Chromium accepts the connection but
+    refuses to attach to any tab, so Playwright shows none. Try the tabs to tell that from a browser
+    with no tab, and disconnect with the reason."""
+    if any(context.pages for context in browser.contexts):
+        return
+    cdp = await browser.new_browser_cdp_session()
+    try:
+        targets = (await cdp.send("Target.getTargets"))["targetInfos"]
+        refusal: PlaywrightError | None = None
+        for tab in (target for target in targets if target.get("type") == "page"):
+            try:
+                attached = await cdp.send("Target.attachToTarget", {"targetId": tab["targetId"]})
+            except PlaywrightError as exc:
+                # "Not allowed". Policy 1 still refuses pages of extensions installed by policy.
+                refusal = exc
+                continue
+            await cdp.send("Target.detachFromTarget", {"sessionId": attached["sessionId"]})
+            return
+        if refusal is not None:
+            await browser.close()
+            raise _connect_error(url, refusal) from refusal
+    finally:
+        with contextlib.suppress(PlaywrightError):
+            await cdp.detach()
 
 
 def _connect_error(url: str, exc: PlaywrightError) -> ToolError:
