@@ -90,6 +90,29 @@ class Settings(BaseSettings):
     snapshot_max_chars: int = Field(
         16_000, ge=1_000, description="Default size budget of one snapshot reply, in characters."
     )
+    neko_url: str | None = Field(
+        None,
+        description="Address of neko's API (e.g. http://127.0.0.1:8080), optional: lets the server know "
+        "whether a person holds control in neko, read its screen size and post into its chat. Needs "
+        "--neko-user and --neko-password, or --neko-token.",
+    )
+    neko_user: str | None = Field(None, description="neko user the server logs in as.")
+    neko_password: str | None = Field(
+        None,
+        description="Password of --neko-user (prefer BROWSER_MCP_NEKO_PASSWORD: others can read command lines).",
+    )
+    neko_token: str | None = Field(
+        None, description="An existing neko session or API token, instead of --neko-user/--neko-password."
+    )
+    neko_chat: bool = Field(
+        False,
+        description="Post a short line per agent action into neko's chat (needs an admin neko account).",
+    )
+    neko_control_counts_as_busy: CliDualFlag[bool] = Field(
+        True,
+        description="A person holding control in neko counts as a person at work, whom the agent waits "
+        "for; --no-neko-control-counts-as-busy turns that off.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Log level (logs go to stderr)."
     )
@@ -104,6 +127,39 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"refusing to serve HTTP on {self.host} without a token: anyone who can reach it "
                 "could drive the browser. Pass --token (or BROWSER_MCP_TOKEN), or bind 127.0.0.1."
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _neko_options_fit_together(self) -> Settings:
+        url = self.neko_url
+        logs_in = self.neko_user is not None or self.neko_password is not None
+        if url is None:
+            given = [
+                f"--{name.replace('_', '-')}"
+                for name in ("neko_user", "neko_password", "neko_token")
+                if getattr(self, name) is not None
+            ] + (["--neko-chat"] if self.neko_chat else [])
+            if given:
+                raise ValueError(
+                    f"{', '.join(given)} needs --neko-url (neko's address, e.g. http://127.0.0.1:8080)."
+                )
+            return self
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"--neko-url must be an http:// or https:// address, e.g. http://127.0.0.1:8080 (got {url!r})."
+            )
+        if self.neko_token is not None and logs_in:
+            raise ValueError("give either --neko-token or --neko-user with --neko-password, not both.")
+        if self.neko_user is not None and self.neko_password is None:
+            raise ValueError(
+                f"--neko-user {self.neko_user} needs --neko-password (or use --neko-token instead)."
+            )
+        if self.neko_password is not None and self.neko_user is None:
+            raise ValueError("--neko-password needs --neko-user (the neko user to log in as).")
+        if self.neko_token is None and not logs_in:
+            raise ValueError(
+                "--neko-url needs a way to log in: --neko-user and --neko-password, or --neko-token."
             )
         return self
 

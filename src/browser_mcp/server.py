@@ -17,6 +17,7 @@ from browser_mcp import __version__
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
+from browser_mcp.neko import NekoLink
 from browser_mcp.tools import register_all
 
 log = logging.getLogger(__name__)
@@ -31,13 +32,22 @@ handle_dialog. Do not close the person's tabs unless asked."""
 
 def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
     session = BrowserSession(settings)
+    neko = NekoLink.from_settings(settings)
+    if neko is not None and neko.chat:
+        session.action_observers.append(neko.on_action)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
         try:
+            if neko is not None:
+                await neko.start()
             yield session
         finally:
-            await session.close()
+            try:
+                if neko is not None:
+                    await neko.close()
+            finally:
+                await session.close()
 
     server: MCPServer[Any] = MCPServer(
         "browser",
@@ -49,10 +59,11 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
     )
     register_all(server, session)
 
-    @server.custom_route(HEALTH_PATH, methods=["GET"], include_in_schema=False)
     async def health(_: Request) -> JSONResponse:
         # Says the HTTP server is up; it does not touch the browser (a health probe must stay cheap).
         return JSONResponse({"status": "ok", "version": __version__})
+
+    server.custom_route(HEALTH_PATH, methods=["GET"], include_in_schema=False)(health)
 
     return server, session
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.async_api import (
@@ -67,6 +68,9 @@ class BrowserSession:
         self.settings = settings
         self.policy = UrlPolicy(settings.allowed_origins, settings.blocked_origins, settings.allow_file_urls)
         self.lock = asyncio.Lock()
+        # Told (tool name, reply lines) after each call that succeeded, e.g. to post agent actions into
+        # neko's chat. An observer must return at once and not raise: it runs inside the call.
+        self.action_observers: list[Callable[[str, list[str]], None]] = []
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._launched: LaunchedBrowser | None = None

@@ -44,6 +44,14 @@ class ToolCall:
 Body = Callable[[ToolCall], Awaitable[None]]
 
 
+def _tell_observers(session: BrowserSession, name: str, lines: list[str]) -> None:
+    for observer in session.action_observers:
+        try:
+            observer(name, list(lines))
+        except Exception:
+            log.exception("an action observer failed")
+
+
 async def run_tool(
     session: BrowserSession,
     ctx: Context[Any, Any] | None,
@@ -88,6 +96,7 @@ async def run_tool(
                 )
             ) from exc
         _end(call)
+        _tell_observers(session, name, call.reply.lines)
         return call
 
 
