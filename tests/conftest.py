@@ -10,8 +10,10 @@ from playwright.async_api import Playwright, async_playwright
 
 from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium
+from tests.support.display import XvfbDisplay
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.x_person import XPerson
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -64,4 +66,40 @@ async def person(playwright: Playwright, chromium: PersonChromium) -> AsyncItera
 async def agent(chromium: PersonChromium) -> AsyncIterator[Agent]:
     """The agent: an MCP client over stdio to `browser-mcp --cdp-url <the person's browser>`."""
     async with stdio_agent("--cdp-url", chromium.cdp_url, "--action-timeout", "2") as client:
+        yield client
+
+
+# --- a person at a real screen: headed Chromium on Xvfb, X input through xdotool (as neko does) ------
+
+
+@pytest.fixture(scope="session")
+def x_display() -> Iterator[XvfbDisplay]:
+    with XvfbDisplay() as display:
+        yield display
+
+
+@pytest.fixture
+def headed_chromium(x_display: XvfbDisplay) -> Iterator[PersonChromium]:
+    browser = PersonChromium(headless=False, display=x_display.name).start()
+    yield browser
+    browser.stop()
+
+
+@pytest.fixture
+async def headed_person(playwright: Playwright, headed_chromium: PersonChromium) -> AsyncIterator[Person]:
+    """The person's own view of the headed browser (to look at the page; their hands are `x_person`)."""
+    someone = await Person.attach(playwright, headed_chromium.cdp_url)
+    yield someone
+    if someone.browser.is_connected():
+        await someone.detach()
+
+
+@pytest.fixture
+def x_person(x_display: XvfbDisplay) -> XPerson:
+    return XPerson(x_display)
+
+
+@pytest.fixture
+async def headed_agent(headed_chromium: PersonChromium) -> AsyncIterator[Agent]:
+    async with stdio_agent("--cdp-url", headed_chromium.cdp_url, "--action-timeout", "2") as client:
         yield client

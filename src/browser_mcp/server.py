@@ -18,6 +18,7 @@ from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
 from browser_mcp.neko import NekoLink
+from browser_mcp.people import CoBrowsing
 from browser_mcp.tools import register_all
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
     neko = NekoLink.from_settings(settings)
     if neko is not None and neko.chat:
         session.action_observers.append(neko.on_action)
+    cobrowsing = CoBrowsing(session, settings, neko)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
@@ -57,7 +59,7 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
         lifespan=lifespan,
         log_level=settings.log_level,
     )
-    register_all(server, session)
+    register_all(server, session, cobrowsing)
 
     async def health(_: Request) -> JSONResponse:
         # Says the HTTP server is up; it does not touch the browser (a health probe must stay cheap).

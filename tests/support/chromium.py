@@ -33,10 +33,13 @@ def free_port() -> int:
 class PersonChromium:
     """Chromium as a person (or neko) runs it: its own profile, remote debugging on a fixed port."""
 
-    def __init__(self, *, headless: bool = True, extra_flags: list[str] | None = None) -> None:
+    def __init__(
+        self, *, headless: bool = True, extra_flags: list[str] | None = None, display: str | None = None
+    ) -> None:
         self.port = free_port()
         self.profile = Path(tempfile.mkdtemp(prefix="person-chromium-"))
         self.headless = headless
+        self.display = display  # headed on this X display (e.g. Xvfb's), where xdotool can reach it
         self.extra_flags = extra_flags or []
         self.process: subprocess.Popen[str] | None = None
 
@@ -58,6 +61,9 @@ class PersonChromium:
         ]
         if self.headless:
             flags.append("--headless=new")
+        else:
+            flags += ["--window-position=0,0", "--disable-gpu"]
+        env = {**os.environ, "DISPLAY": self.display} if self.display else None
         if os.geteuid() == 0:
             flags.append("--no-sandbox")
         self.process = subprocess.Popen(
@@ -66,6 +72,7 @@ class PersonChromium:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         assert self.process.stderr is not None
         for line in self.process.stderr:  # blocks until Chromium says where DevTools listen

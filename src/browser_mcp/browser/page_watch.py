@@ -1,14 +1,17 @@
 """Events from inside each tab, through a binding in an isolated world the page cannot see.
 
-Today they say whether the person sees the tab (visibilitychange, focus), so finding "the person's tab"
-costs no round trip; the same channel can carry what the person does on the page.
+The tab says whether the person sees it (visibilitychange, focus), so finding "the person's tab" costs
+no round trip. Other scripts of ours (people/) add their own listeners to the same world and report
+through the same binding as `{"kind": ..., ...}`; they reach the server as PageEvents.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from playwright.async_api import BrowserContext, CDPSession, Page
 
@@ -16,12 +19,14 @@ WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
+# `report(kind, data)` is how every script of ours in this world talks to the server.
 _SCRIPT = f"""(() => {{
   if (window !== window.top) return;
-  const send = () => {{
-    try {{ globalThis.{BINDING}(JSON.stringify({{ visibility: document.visibilityState, focused: document.hasFocus() }})); }}
-    catch (e) {{}}
+  const report = (kind, data) => {{
+    try {{ globalThis.{BINDING}(JSON.stringify({{ ...data, kind, at: Date.now() }})); }} catch (e) {{}}
   }};
+  globalThis.__browser_mcp_report = report;
+  const send = () => report('visibility', {{ visibility: document.visibilityState, focused: document.hasFocus() }});
   document.addEventListener('visibilitychange', send, true);
   window.addEventListener('focus', send, true);
   window.addEventListener('blur', send, true);
@@ -30,35 +35,97 @@ _SCRIPT = f"""(() => {{
 
 
 @dataclass(frozen=True)
+class PageEvent:
+    """One report from a tab: `kind` says what, `at` is the page's clock (ms since the epoch)."""
+
+    kind: str
+    at: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class VisibilityEvent:
     visibility: str
     focused: bool
 
 
-async def watch_page(
-    context: BrowserContext, page: Page, on_visibility: Callable[[VisibilityEvent], None]
-) -> tuple[CDPSession, str]:
-    """Install the page's event channel; return its CDP session and the tab's target id."""
+class TabWatch:
+    """The tab's CDP session and our isolated world in its current document."""
+
+    def __init__(self, cdp: CDPSession, target_id: str) -> None:
+        self.cdp = cdp
+        self.target_id = target_id
+        self._world_context: int | None = None
+
+    def on_context_created(self, event: dict[str, Any]) -> None:
+        context = event.get("context", {})
+        # In Chromium a tab's main frame has the tab's target id; iframes get worlds of ours too.
+        if context.get("name") == WORLD and context.get("auxData", {}).get("frameId") == self.target_id:
+            self._world_context = int(context["id"])
+
+    def on_contexts_cleared(self, _: object = None) -> None:
+        self._world_context = None
+
+    async def add_script(self, source: str) -> None:
+        """Run `source` in our world now and at the start of every later document of the tab."""
+        await self.cdp.send(
+            "Page.addScriptToEvaluateOnNewDocument",
+            {"source": source, "worldName": WORLD, "runImmediately": True},
+        )
+
+    async def evaluate(self, expression: str, *, timeout_s: float = 5.0) -> Any:
+        """Evaluate `expression` in our world (the page's DOM, none of its scripts); return its value."""
+        if self._world_context is None:
+            # A document whose world has not been reported yet (just navigated): make one for it.
+            created = await self.cdp.send(
+                "Page.createIsolatedWorld", {"frameId": self.target_id, "worldName": WORLD}
+            )
+            self._world_context = int(created["executionContextId"])
+        result = await self.cdp.send(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "contextId": self._world_context,
+                "returnByValue": True,
+                "awaitPromise": True,
+                "timeout": timeout_s * 1000,
+            },
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            raise RuntimeError(str(details.get("exception", {}).get("description") or details.get("text")))
+        return result.get("result", {}).get("value")
+
+
+async def watch_page(context: BrowserContext, page: Page, on_event: Callable[[PageEvent], None]) -> TabWatch:
+    """Install the page's event channel; return it (CDP session, target id, isolated-world access)."""
     session = await context.new_cdp_session(page)
+    info = await session.send("Target.getTargetInfo")
+    watch = TabWatch(session, str(info.get("targetInfo", {}).get("targetId", "")))
 
     def on_binding(event: dict[str, object]) -> None:
         if event.get("name") != BINDING:
             return
         try:
             data = json.loads(str(event.get("payload")))
-            on_visibility(VisibilityEvent(str(data["visibility"]), bool(data["focused"])))
-        except (ValueError, KeyError, TypeError):
+            kind = str(data.pop("kind"))
+            at = float(data.pop("at", time.time() * 1000))
+        except (ValueError, KeyError, TypeError, AttributeError):
             return
+        on_event(PageEvent(kind, at, data))
 
     session.on("Runtime.bindingCalled", on_binding)
+    session.on("Runtime.executionContextCreated", watch.on_context_created)
+    session.on("Runtime.executionContextsCleared", watch.on_contexts_cleared)
     # Both domains must be on for the isolated world to come back in each new document.
     await session.send("Runtime.enable")
     await session.send("Page.enable")
     await session.send("Runtime.addBinding", {"name": BINDING, "executionContextName": WORLD})
-    await session.send(
-        "Page.addScriptToEvaluateOnNewDocument",
-        {"source": _SCRIPT, "worldName": WORLD, "runImmediately": True},
-    )
-    info = await session.send("Target.getTargetInfo")
-    target_id = str(info.get("targetInfo", {}).get("targetId", ""))
-    return session, target_id
+    await watch.add_script(_SCRIPT)
+    return watch
+
+
+def visibility_of(event: PageEvent) -> VisibilityEvent | None:
+    if event.kind != "visibility":
+        return None
+    return VisibilityEvent(str(event.data.get("visibility")), bool(event.data.get("focused")))

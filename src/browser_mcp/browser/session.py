@@ -22,7 +22,7 @@ from playwright.async_api import (
 from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
-from browser_mcp.browser.page_watch import VisibilityEvent, watch_page
+from browser_mcp.browser.page_watch import PageEvent, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
 from browser_mcp.browser.url_policy import UrlPolicy
@@ -71,6 +71,8 @@ class BrowserSession:
         # Told (tool name, reply lines) after each call that succeeded, e.g. to post agent actions into
         # neko's chat. An observer must return at once and not raise: it runs inside the call.
         self.action_observers: list[Callable[[str, list[str]], None]] = []
+        # Told every event a tab reports (see page_watch), e.g. the person's clicks for people/.
+        self.page_event_listeners: list[Callable[[Page, PageEvent], None]] = []
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._launched: LaunchedBrowser | None = None
@@ -220,11 +222,19 @@ class BrowserSession:
     async def _install_watch(self, context: BrowserContext, page: Page) -> None:
         state = self.tab(page)
 
-        def on_visibility(event: VisibilityEvent) -> None:
-            state.visibility, state.focused = event.visibility, event.focused
+        def on_event(event: PageEvent) -> None:
+            seen = visibility_of(event)
+            if seen is not None:
+                state.visibility, state.focused = seen.visibility, seen.focused
+            for listener in self.page_event_listeners:
+                try:
+                    listener(page, event)
+                except Exception:
+                    log.exception("a page event listener failed")
 
         try:
-            _, state.target_id = await watch_page(context, page, on_visibility)
+            state.watch = await watch_page(context, page, on_event)
+            state.target_id = state.watch.target_id
         except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works
             log.debug("No event channel for %s: %s", page.url, exc)
             state.visibility = None

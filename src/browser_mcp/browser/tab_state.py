@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Dialog, Request
 
+from browser_mcp.browser.page_watch import TabWatch
+
 CONSOLE_LIMIT = 500
 # Requests that mean "the page is still reacting"; images, fonts and media do not count.
 _SETTLE_RESOURCE_TYPES = {"document", "fetch", "xhr"}
@@ -33,6 +35,7 @@ class TabState:
     visibility: str | None = None
     focused: bool = False
     target_id: str = ""
+    watch: TabWatch | None = None  # the tab's event channel and our isolated world in it
     # The last full snapshot text and what it was of (document, ref, depth): paging through it with
     # `offset` reuses it, so the parts fit together and a big page is not walked again per part.
     last_snapshot: tuple[tuple[int, str | None, int | None], str] | None = None

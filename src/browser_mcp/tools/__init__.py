@@ -7,9 +7,11 @@ from typing import Any
 from mcp.server.mcpserver import MCPServer
 
 from browser_mcp.browser.session import BrowserSession
+from browser_mcp.people import CoBrowsing
 from browser_mcp.tools import console, dialogs, input, navigation, screenshot, snapshot, tabs, waiting
 
 
-def register_all(server: MCPServer[Any], session: BrowserSession) -> None:
-    for family in (navigation, snapshot, input, screenshot, tabs, waiting, dialogs, console):
+def register_all(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrowsing) -> None:
+    for family in (navigation, snapshot, screenshot, tabs, waiting, dialogs, console):
         family.register(server, session)
+    input.register(server, session, cobrowsing)

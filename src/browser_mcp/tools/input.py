@@ -13,6 +13,7 @@ from browser_mcp.browser.actions import perform
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.errors import ToolError, explain
+from browser_mcp.people import AgentIntent, CoBrowsing
 from browser_mcp.tools.annotations import acts_on_page, destructive
 from browser_mcp.tools.call import ToolCall, run_tool
 from browser_mcp.tools.outcome import describe_outcome
@@ -47,7 +48,7 @@ class FormField(BaseModel):
     )
 
 
-def register(server: MCPServer[Any], session: BrowserSession) -> None:
+def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrowsing) -> None:
     timeout_ms = session.settings.action_timeout * 1000
     timeout_s = session.settings.action_timeout
 
@@ -59,13 +60,16 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
         element: str | None,
         action: Callable[[Target], Awaitable[object]],
         done: Callable[[Target], str],
+        verb: str,
     ) -> str:
         async def body(call: ToolCall) -> None:
             page = call.page
             target = await locate(session, page, ref, selector, element)
             url_before = page.url
+            intent = AgentIntent(tool, f"{verb} {target.label}", target.locator)
             try:
-                outcome = await perform(session, page, lambda: action(target))
+                async with cobrowsing.agent_turn(ctx, page, intent):
+                    outcome = await perform(session, page, lambda: action(target))
             except Exception as exc:
                 raise explain(exc, tool, target.label, timeout_s) from exc
             call.reply.say(done(target))
@@ -96,7 +100,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
 
         verb = "Double-clicked" if double else ("Right-clicked" if button == "right" else "Clicked")
         return await act_on_element(
-            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}."
+            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}.", verb.lower()
         )
 
     @server.tool(
@@ -111,7 +115,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             await target.locator.hover(timeout=timeout_ms)
 
         return await act_on_element(
-            ctx, "hover", ref, selector, element, action, lambda t: f"Hovered {t.label}."
+            ctx, "hover", ref, selector, element, action, lambda t: f"Hovered {t.label}.", "hover over"
         )
 
     @server.tool(
@@ -152,6 +156,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             element,
             action,
             lambda t: f"Typed {len(text)} characters into {t.label}{then}.",
+            "type into",
         )
 
     @server.tool(
@@ -177,6 +182,7 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             element,
             action,
             lambda t: f"Selected {', '.join(repr(v) for v in values)} in {t.label}.",
+            "choose an option in",
         )
 
     @server.tool(
@@ -195,10 +201,12 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             filled: list[str] = []
             outcome = None
             for field, target in zip(fields, targets, strict=True):
+                intent = AgentIntent("fill_form", f"fill {target.label}", target.locator)
                 try:
-                    outcome = await perform(
-                        session, page, functools.partial(_fill_one, target, field, timeout_ms)
-                    )
+                    async with cobrowsing.agent_turn(ctx, page, intent):
+                        outcome = await perform(
+                            session, page, functools.partial(_fill_one, target, field, timeout_ms)
+                        )
                 except Exception as exc:
                     done = f" Filled before it: {', '.join(filled)}." if filled else ""
                     raise ToolError(f"{explain(exc, 'fill_form', target.label, timeout_s)}{done}") from exc
@@ -226,7 +234,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             page = call.page
             url_before = page.url
             try:
-                outcome = await perform(session, page, lambda: page.keyboard.press(key))
+                async with cobrowsing.agent_turn(ctx, page, AgentIntent("press_key", f"press {key}")):
+                    outcome = await perform(session, page, lambda: page.keyboard.press(key))
             except Exception as exc:
                 raise explain(exc, "press_key", key, timeout_s) from exc
             call.reply.say(f"Pressed {key}.")
@@ -254,10 +263,14 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             page = call.page
             if ref or selector:
                 target = await locate(session, page, ref, selector, element)
+                intent = AgentIntent("scroll", f"scroll to {target.label}", target.locator)
                 try:
-                    await perform(
-                        session, page, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout_ms)
-                    )
+                    async with cobrowsing.agent_turn(ctx, page, intent):
+                        await perform(
+                            session,
+                            page,
+                            lambda: target.locator.scroll_into_view_if_needed(timeout=timeout_ms),
+                        )
                 except Exception as exc:
                     raise explain(exc, "scroll", target.label, timeout_s) from exc
                 call.reply.say(f"Scrolled {target.label} into view.")
@@ -266,7 +279,8 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             dy = {"up": -amount, "down": amount}.get(direction, 0)
             try:
                 before = await page.evaluate("() => [scrollX, scrollY]")
-                await perform(session, page, lambda: page.mouse.wheel(dx, dy))
+                async with cobrowsing.agent_turn(ctx, page, AgentIntent("scroll", f"scroll {direction}")):
+                    await perform(session, page, lambda: page.mouse.wheel(dx, dy))
                 position = await page.evaluate(_SCROLL_POSITION_JS, before)
             except Exception as exc:
                 raise explain(exc, "scroll") from exc

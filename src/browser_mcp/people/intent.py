@@ -1,0 +1,14 @@
+"""What the agent is about to do, as the person should see it and as the waiting policy needs it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.async_api import Locator
+
+
+@dataclass(frozen=True)
+class AgentIntent:
+    tool: str  # click, type, press_key...
+    label: str  # for the person: "click button \"Book now\""
+    locator: Locator | None = None  # the element it acts on, if any (where the overlay points)
