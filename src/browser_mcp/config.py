@@ -90,6 +90,28 @@ class Settings(BaseSettings):
     snapshot_max_chars: int = Field(
         16_000, ge=1_000, description="Default size budget of one snapshot reply, in characters."
     )
+    person_quiet_ms: int = Field(
+        1500,
+        ge=0,
+        le=60_000,
+        description="Before an input action, the person must have been quiet (no keys, clicks, scrolling) "
+        "for this long; 0 never waits.",
+    )
+    person_wait_s: float = Field(
+        10, ge=0, le=600, description="How long an input action waits for a busy person before it fails."
+    )
+    person_policy: Literal["wait", "fail", "ignore"] = Field(
+        "wait",
+        description="When the person is busy before an input action: wait (up to --person-wait-s), fail "
+        "at once with a clear error, or ignore them and act.",
+    )
+    overlay_ms: int = Field(
+        400,
+        ge=0,
+        le=5_000,
+        description="How long the page shows what the agent is about to do (a pointer and a labelled box) "
+        "before each input action; 0 turns the overlay off.",
+    )
     neko_url: str | None = Field(
         None,
         description="Address of neko's API (e.g. http://127.0.0.1:8080), optional: lets the server know "

@@ -12,7 +12,10 @@ from playwright.async_api import Page
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.neko import NekoLink
+from browser_mcp.people.activity import ActivityLog
 from browser_mcp.people.intent import AgentIntent
+from browser_mcp.people.overlay import Overlay
+from browser_mcp.people.waiting import PersonWaiting
 
 
 class CoBrowsing:
@@ -20,10 +23,18 @@ class CoBrowsing:
         self.session = session
         self.settings = settings
         self.neko = neko
+        self.activity = ActivityLog()
+        self.waiting = PersonWaiting(session, self.activity, settings, neko)
+        self.overlay = Overlay(session, settings)
 
     @asynccontextmanager
     async def agent_turn(
         self, ctx: Context[Any, Any] | None, page: Page, intent: AgentIntent
     ) -> AsyncIterator[None]:
         """Around one input action: wait for a busy person (policy), show the agent's intent, act."""
-        yield
+        await self.waiting.before_input(ctx, page, intent)
+        await self.overlay.show(page, intent)
+        try:
+            yield
+        finally:
+            await self.overlay.hide(page)

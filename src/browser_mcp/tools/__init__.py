@@ -8,10 +8,22 @@ from mcp.server.mcpserver import MCPServer
 
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.people import CoBrowsing
-from browser_mcp.tools import console, dialogs, input, navigation, screenshot, snapshot, tabs, waiting
+from browser_mcp.tools import (
+    activity,
+    console,
+    dialogs,
+    handoff,
+    input,
+    navigation,
+    screenshot,
+    snapshot,
+    tabs,
+    waiting,
+)
 
 
 def register_all(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrowsing) -> None:
     for family in (navigation, snapshot, screenshot, tabs, waiting, dialogs, console):
         family.register(server, session)
-    input.register(server, session, cobrowsing)
+    for cobrowsing_family in (input, activity, handoff):
+        cobrowsing_family.register(server, session, cobrowsing)
