@@ -34,8 +34,10 @@ TOOL_NAMES = {
     "wait_for",
     "handle_dialog",
     "console_messages",
+    "ask_user",
+    "activity",
 }
-READ_ONLY_TOOLS = {"snapshot", "screenshot", "wait_for", "console_messages"}
+READ_ONLY_TOOLS = {"snapshot", "screenshot", "wait_for", "console_messages", "activity"}
 
 
 def ref_of(snapshot: str, label: str) -> str:
@@ -428,7 +430,7 @@ async def test_console_messages_with_level_filter(agent: Agent, person: Person, 
 
 
 async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
-    """The 17 tools have their plain names; only the four that change nothing are marked read-only."""
+    """The 19 tools have their plain names; only the five that change nothing are marked read-only."""
     tools = (await agent.client.list_tools()).tools
     assert {tool.name for tool in tools} == TOOL_NAMES
     assert len(tools) == len(TOOL_NAMES)

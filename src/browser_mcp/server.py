@@ -24,11 +24,17 @@ from browser_mcp.tools import register_all
 log = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
-This server drives a browser that a person may be watching and using at the same time.
-Every tool acts on the tab the person is looking at; replies start with "Note:" lines when the tabs
-changed since your last call (the person switched, opened or closed tabs). Take a snapshot to get refs
-(e12) for click/type/...; refs from an older snapshot must be refreshed. Answer open dialogs with
-handle_dialog. Do not close the person's tabs unless asked."""
+This browser is shared: a person watches it and may be using it at the same time. Manners:
+- Every tool acts on the tab the person is looking at. Replies start with "Note:" lines when something
+  changed since your last call; "Note: Since your last step the person: ..." says what they did (typed,
+  clicked, switched or opened tabs). Read it before you act: build on their work, do not undo it.
+- While the person types, clicks or scrolls, input tools wait until they pause (with progress) and may
+  fail with "The person is using the page": try again in a moment; do not fight them for the page.
+- Call ask_user for logins, passwords, CAPTCHAs, payments and any decision that is theirs to make: it
+  shows them your message and waits for their answer. Never guess their secrets.
+- Take a snapshot to get refs (e12) for click/type/...; refs from an older snapshot must be refreshed.
+  Answer dialogs you caused with handle_dialog. Do not close the person's tabs unless asked.
+  `activity` lists who did what recently."""
 
 
 def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:

@@ -38,7 +38,7 @@ async def perform(
     busy_before = set(state.inflight)
     tabs_before = (session.targets_created, session.pages_reported)
     dialog_signal = session.dialog_signal()
-    session.acting += 1  # a dialog opening meanwhile is the agent's doing
+    session.begin_action()  # a dialog opening meanwhile, a click, a key: the agent's doing
     try:
         task: asyncio.Task[T] = asyncio.ensure_future(action())
         try:
@@ -61,7 +61,7 @@ async def perform(
         )
         await session.wait_for_new_tabs(*tabs_before)
     finally:
-        session.acting -= 1
+        session.end_action()
     return Outcome(
         value,
         dialog_opened=dialog_signal.is_set(),

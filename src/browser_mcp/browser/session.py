@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from playwright.async_api import (
@@ -21,6 +21,8 @@ from playwright.async_api import (
 )
 from playwright.async_api import Error as PlaywrightError
 
+from browser_mcp.browser.agent_windows import AgentWindows
+from browser_mcp.browser.call_news import CallNews
 from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
 from browser_mcp.browser.page_watch import PageEvent, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
@@ -73,6 +75,11 @@ class BrowserSession:
         self.action_observers: list[Callable[[str, list[str]], None]] = []
         # Told every event a tab reports (see page_watch), e.g. the person's clicks for people/.
         self.page_event_listeners: list[Callable[[Page, PageEvent], None]] = []
+        # Scripts for our isolated world in every tab (see TabWatch.add_script), e.g. people/'s listeners.
+        self.tab_scripts: list[str] = []
+        # What replies say about the tabs and the person before and after each call (people/ sets it).
+        self.news = CallNews()
+        self.agent_windows = AgentWindows()
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self._launched: LaunchedBrowser | None = None
@@ -235,6 +242,8 @@ class BrowserSession:
         try:
             state.watch = await watch_page(context, page, on_event)
             state.target_id = state.watch.target_id
+            for source in self.tab_scripts:
+                await state.watch.add_script(source)
         except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works
             log.debug("No event channel for %s: %s", page.url, exc)
             state.visibility = None
@@ -397,6 +406,25 @@ class BrowserSession:
         """Let actions a dialog held up finish (e.g. the click behind an answered confirm)."""
         if self._parked:
             await asyncio.wait(set(self._parked), timeout=timeout_s)
+
+    # ---- the agent's own actions --------------------------------------------------------------
+
+    def begin_action(self) -> None:
+        """The agent starts acting on the browser: what happens now is its doing, not the person's."""
+        self.acting += 1
+        self.agent_windows.begin()
+
+    def end_action(self) -> None:
+        self.acting -= 1
+        self.agent_windows.end()
+
+    @contextlib.contextmanager
+    def agent_action(self) -> Iterator[None]:
+        self.begin_action()
+        try:
+            yield
+        finally:
+            self.end_action()
 
     # ---- tabs -------------------------------------------------------------------------------
 

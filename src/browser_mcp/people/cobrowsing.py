@@ -15,6 +15,7 @@ from browser_mcp.neko import NekoLink
 from browser_mcp.people.activity import ActivityLog
 from browser_mcp.people.intent import AgentIntent
 from browser_mcp.people.overlay import Overlay
+from browser_mcp.people.person_events import PersonEvents
 from browser_mcp.people.waiting import PersonWaiting
 
 
@@ -25,6 +26,8 @@ class CoBrowsing:
         self.neko = neko
         self.activity = ActivityLog()
         self.waiting = PersonWaiting(session, self.activity, settings, neko)
+        # Every tab reports the person's input; every reply starts with what they did.
+        PersonEvents(session, self.activity, self.waiting).install()
         self.overlay = Overlay(session, settings)
 
     @asynccontextmanager

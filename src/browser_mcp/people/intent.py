@@ -12,3 +12,4 @@ class AgentIntent:
     tool: str  # click, type, press_key...
     label: str  # for the person: "click button \"Book now\""
     locator: Locator | None = None  # the element it acts on, if any (where the overlay points)
+    text: str | None = None  # what a type/fill leaves in the field: checked after the call

@@ -1,26 +1,250 @@
 """Showing the agent: a pointer and a labelled box drawn in the page just before each input action.
 
-STUB (interface fixed, body to be written): see issue 4, part 3.
+What the person sees (in neko's stream or at the screen): for --overlay-ms a pointer glides to the
+element the agent is about to use, a box outlines it and a label says what comes ("agent: click button
+"Book now""). Actions without an element (press_key, scroll by an amount) get only the label, at the top.
+
+It is drawn from our isolated world (none of the page's scripts) into a closed shadow root of one element
+appended to <html>, and kept harmless: aria-hidden (not in snapshots), pointer-events none (clicks go
+through), position fixed in the top layer (above modal dialogs and any z-index, no layout change), styles
+set through the CSSOM (strict Content-Security-Policy allows it), no focus taken. Each show draws afresh
+in the current document, so navigations need no re-injection. Nothing here may fail or slow a tool call:
+every step is bounded and errors are only logged.
 """
 
 from __future__ import annotations
 
-from playwright.async_api import Page
+import asyncio
+import json
+import logging
+import re
+from typing import Any
+from weakref import WeakKeyDictionary, WeakSet
 
+from playwright.async_api import Locator, Page
+
+from browser_mcp.browser.page_watch import TabWatch
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.people.intent import AgentIntent
+
+log = logging.getLogger(__name__)
+
+TAG = "browser-mcp-overlay"  # the one element we add to the page (a child of <html>)
+ACCENT = "#ff2d95"  # hot pink: rare on real pages, clear on light and dark ones
+_LABEL_CHARS = 100
+_BOX_TIMEOUT_MS = 300  # the element was found a moment ago: its box comes at once or not at all
+_HIDE_WAIT_S = 0.1  # a page too busy to remove it this fast removes it when it can
+_MOVE_SHARE = 0.7  # the pointer glides for this share of the time on screen...
+_MOVE_MAX_MS = 1500  # ...but never slower than this
+# A trailing snapshot ref ("[e12]") means nothing to the person.
+_REF_SUFFIX = re.compile(r"\s*\[(?:f\d+)?e\d+\]$")
+
+# Draws the overlay (replacing one left over). Returns where the pointer points ([x, y]) when it points at
+# the target, else "drawn", "offscreen" (the target is outside the viewport: nothing drawn) or
+# "no-document".
+_OVERLAY_JS = """(args) => {
+  const TAG = __TAG__, ACCENT = __ACCENT__, HALO = 'rgba(0, 0, 0, 0.85)';
+  const root = document.documentElement;
+  if (!root) return 'no-document';
+  for (const old of root.querySelectorAll(':scope > ' + TAG)) old.remove();
+  const vw = Math.min(innerWidth, root.clientWidth || innerWidth);
+  const vh = Math.min(innerHeight, root.clientHeight || innerHeight);
+  const box = args.box;
+  if (box && (box.x + box.width <= 0 || box.y + box.height <= 0 || box.x >= vw || box.y >= vh)) {
+    return 'offscreen';
+  }
+  const style = (el, props, important) => {
+    for (const [name, value] of Object.entries(props)) el.style.setProperty(name, value, important ? 'important' : '');
+    return el;
+  };
+  const host = document.createElement(TAG);
+  host.setAttribute('aria-hidden', 'true');
+  host.setAttribute('popover', 'manual');
+  // Inline !important beats any page rule that could reach the host (the shadow tree is out of reach).
+  style(host, {
+    all: 'initial', display: 'block', position: 'fixed', inset: '0', width: 'auto', height: 'auto',
+    'max-width': 'none', 'max-height': 'none', margin: '0', padding: '0', border: 'none',
+    background: 'transparent', overflow: 'hidden', 'pointer-events': 'none', 'user-select': 'none',
+    'z-index': '2147483647', contain: 'layout style paint', 'color-scheme': 'normal',
+    opacity: '1', visibility: 'visible', transform: 'none', filter: 'none',
+  }, true);
+  const shadow = host.attachShadow({ mode: 'closed' });
+  const layer = style(document.createElement('div'), {
+    position: 'absolute', inset: '0', 'pointer-events': 'none', direction: 'ltr',
+  });
+  shadow.append(layer);
+  const clamp = (value, low, high) => Math.max(low, Math.min(value, high));
+
+  let frame = null;
+  if (box) {
+    const pad = 4;
+    const left = clamp(box.x - pad, 2, vw - 6), top = clamp(box.y - pad, 2, vh - 6);
+    const right = clamp(box.x + box.width + pad, left + 4, vw - 2);
+    const bottom = clamp(box.y + box.height + pad, top + 4, vh - 2);
+    frame = { left, top, width: right - left, height: bottom - top };
+    layer.append(style(document.createElement('div'), {
+      position: 'absolute', left: left + 'px', top: top + 'px', width: frame.width + 'px',
+      height: frame.height + 'px', 'box-sizing': 'border-box', border: '3px solid ' + ACCENT,
+      'border-radius': '4px', background: 'rgba(255, 45, 149, 0.08)',
+      'box-shadow': '0 0 0 2px ' + HALO + ', inset 0 0 0 1px ' + HALO,
+    }));
+  }
+
+  const label = style(document.createElement('div'), {
+    position: 'absolute', left: '0', top: '0', 'box-sizing': 'border-box', 'max-width': (vw - 8) + 'px',
+    padding: '4px 8px', background: '#141414', color: '#ffffff', border: '2px solid ' + ACCENT,
+    'border-radius': '4px', 'box-shadow': '0 2px 8px rgba(0, 0, 0, 0.5)',
+    font: '600 13px/1.35 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+    'white-space': 'nowrap', overflow: 'hidden', 'text-overflow': 'ellipsis', 'text-align': 'left',
+  });
+  const prefix = style(document.createElement('span'), { color: ACCENT });
+  prefix.textContent = 'agent: ';
+  label.append(prefix, document.createTextNode(args.label));
+  layer.append(label);
+
+  // The pointer's tip: the middle of what shows of the target, else where it was last.
+  const tip = frame ? [frame.left + frame.width / 2, frame.top + frame.height / 2] : args.last;
+  let pointer = null;
+  if (tip) {
+    const NS = 'http://www.w3.org/2000/svg';
+    pointer = document.createElementNS(NS, 'svg');
+    for (const [name, value] of Object.entries({ width: '22', height: '28', viewBox: '0 0 22 28' })) {
+      pointer.setAttribute(name, value);
+    }
+    const arrow = document.createElementNS(NS, 'path');
+    for (const [name, value] of Object.entries({
+      d: 'M1 1 L1 22 L6.5 17 L10 26 L14 24.4 L10.4 15.6 L17.5 15.6 Z', fill: ACCENT, stroke: '#000000',
+      'stroke-width': '1.6', 'stroke-linejoin': 'round',
+    })) arrow.setAttribute(name, value);
+    pointer.append(arrow);
+    style(pointer, {
+      position: 'absolute', left: '0', top: '0', overflow: 'visible',
+      filter: 'drop-shadow(0 0 1px #ffffff) drop-shadow(0 1px 2px rgba(0, 0, 0, 0.6))',
+    });
+    layer.append(pointer);
+  }
+
+  root.append(host);
+  // The top layer puts it above modal dialogs and fullscreen elements; a manual popover takes no focus.
+  try { host.showPopover(); } catch (e) {}
+
+  const width = label.offsetWidth, height = label.offsetHeight;
+  let left = (vw - width) / 2, top = 8;
+  if (frame) {
+    left = frame.left;
+    if (frame.top - height - 6 >= 4) top = frame.top - height - 6;
+    else if (frame.top + frame.height + 6 + height <= vh - 4) top = frame.top + frame.height + 6;
+    else top = frame.top + 6;
+  }
+  style(label, { left: clamp(left, 4, vw - width - 4) + 'px', top: clamp(top, 4, vh - height - 4) + 'px' });
+
+  if (pointer) {
+    const at = ([x, y]) => 'translate(' + (x - 1) + 'px, ' + (y - 1) + 'px)';
+    pointer.style.transform = at(tip);
+    const from = box ? (args.last || [vw - 40, vh - 40]) : null;  // else from the bottom right
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    if (from && args.move_ms > 0 && !still) {
+      pointer.animate([{ transform: at(from) }, { transform: at(tip) }],
+                      { duration: args.move_ms, easing: 'cubic-bezier(0.3, 0.7, 0.4, 1)' });
+    }
+  }
+  return frame ? tip : 'drawn';
+}""".replace("__TAG__", json.dumps(TAG)).replace("__ACCENT__", json.dumps(ACCENT))
+
+
+_REMOVE_JS = f"""(() => {{
+  for (const old of document.documentElement?.querySelectorAll(':scope > {TAG}') ?? []) old.remove();
+}})()"""
+
+
+def person_label(intent: AgentIntent) -> str:
+    """The label as the person reads it: no snapshot refs, not too long."""
+    text = _REF_SUFFIX.sub("", intent.label).strip() or intent.tool
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
 
 
 class Overlay:
     def __init__(self, session: BrowserSession, settings: Settings) -> None:
         self.session = session
         self.settings = settings
+        # Where the pointer last pointed in each tab (viewport pixels): the next one glides from there.
+        self._pointer_at: WeakKeyDictionary[Page, tuple[float, float]] = WeakKeyDictionary()
+        self._drawn: WeakSet[Page] = WeakSet()
+        self._late_removals: set[asyncio.Task[Any]] = set()
 
     async def show(self, page: Page, intent: AgentIntent) -> None:
         """Draw the intent and keep it up for --overlay-ms before returning (then the action runs)."""
-        return None
+        shown_s = self.settings.overlay_ms / 1000
+        if shown_s <= 0:
+            return
+        loop = asyncio.get_running_loop()
+        until = loop.time() + shown_s
+        try:
+            # Drawing is part of the time on screen, never more than it.
+            await asyncio.wait_for(self._draw(page, intent), shown_s)
+        except Exception as exc:  # the overlay is a courtesy: the action goes on without it
+            log.debug("Could not draw the overlay for %s: %r", intent.label, exc)
+        left_s = until - loop.time()
+        if left_s > 0:
+            await asyncio.sleep(left_s)  # the time the person gets to see it, not a synchronisation
 
     async def hide(self, page: Page) -> None:
         """Remove it (after the action, also when the action failed)."""
+        if page not in self._drawn:
+            return
+        self._drawn.discard(page)
+        watch = self._watch(page)
+        if watch is None:
+            return
+        removal = asyncio.ensure_future(watch.evaluate(_REMOVE_JS, timeout_s=1.0))
+        self._late_removals.add(removal)
+        removal.add_done_callback(self._removal_done)
+        if self.session.tab(page).dialog is not None:
+            return  # an open dialog blocks the page's scripts: it goes once the dialog is answered
+        # A page that navigated away lost it with its document; one that is busy removes it when it can.
+        await asyncio.wait({removal}, timeout=_HIDE_WAIT_S)
+
+    def _removal_done(self, removal: asyncio.Task[Any]) -> None:
+        self._late_removals.discard(removal)
+        if not removal.cancelled() and removal.exception() is not None:
+            log.debug("Could not remove the overlay: %r", removal.exception())
+
+    def _watch(self, page: Page) -> TabWatch | None:
+        if page.is_closed():
+            return None
+        return self.session.tab(page).watch
+
+    async def _draw(self, page: Page, intent: AgentIntent) -> None:
+        watch = self._watch(page)
+        if watch is None:
+            return  # the tab's channel is not installed (yet): nothing to draw with
+        args: dict[str, Any] = {
+            "label": person_label(intent),
+            "last": self._pointer_at.get(page),  # where the pointer was, if it was ever drawn here
+            "move_ms": round(min(self.settings.overlay_ms * _MOVE_SHARE, _MOVE_MAX_MS)),
+        }
+        box = await _box_of(intent.locator) if intent.locator is not None else None
+        self._drawn.add(page)
+        drawn = await self._run(watch, {**args, "box": box})
+        if drawn == "offscreen" and intent.locator is not None:
+            # The action would scroll it into view anyway (clicks, typing do): do it first, so the
+            # person sees where. Counted as the agent's doing, like the action itself.
+            with self.session.agent_action():
+                await intent.locator.scroll_into_view_if_needed(timeout=_BOX_TIMEOUT_MS)
+            box = await _box_of(intent.locator)
+            drawn = await self._run(watch, {**args, "box": box if box else None})
+        if isinstance(drawn, list) and len(drawn) == 2:
+            self._pointer_at[page] = (float(drawn[0]), float(drawn[1]))
+
+    @staticmethod
+    async def _run(watch: TabWatch, args: dict[str, Any]) -> Any:
+        return await watch.evaluate(f"({_OVERLAY_JS})({json.dumps(args)})", timeout_s=1.0)
+
+
+async def _box_of(locator: Locator) -> dict[str, float] | None:
+    """The element's box in viewport pixels of the top document, or None (hidden, gone)."""
+    box = await locator.bounding_box(timeout=_BOX_TIMEOUT_MS)
+    if box is None or box["width"] <= 0 or box["height"] <= 0:
         return None
+    return {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]}

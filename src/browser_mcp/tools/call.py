@@ -12,6 +12,7 @@ from mcp.server.mcpserver import Context
 from playwright.async_api import Dialog, Page
 from playwright.async_api import Error as PlaywrightError
 
+from browser_mcp.browser.call_news import TabChange
 from browser_mcp.browser.session import BrowserSession, Checkpoint
 from browser_mcp.errors import ToolError, explain, is_closed_error, with_article
 from browser_mcp.response import Reply
@@ -73,6 +74,8 @@ async def run_tool(
             if not (speculative and await _run_speculatively(call, body, needs_page, blocked_by_dialog)):
                 await _begin(call, needs_page, blocked_by_dialog)
                 await body(call)
+            for line in await session.news.closing_lines():
+                call.reply.effect(line)
             if report_effects:
                 await _report_effects(call)
             else:
@@ -152,7 +155,9 @@ async def _begin(
     if reconnected:
         call.reply.note(reconnected)
     else:
-        for note in await _changes_between_calls(session, before, call.pages, call.current):
+        changes = await changes_between_calls(session, before, call.pages, call.current)
+        # The person's actions come first, in one line with the tab changes that were theirs.
+        for note in session.news.opening_notes(changes):
             call.reply.note(note)
     if call.current is None and needs_page is NeedsPage.CREATE:
         call.current = await session.new_tab()
@@ -164,31 +169,48 @@ async def _begin(
             raise ToolError(describe_dialog(dialog, from_agent=session.tab(page).dialog_from_agent))
 
 
-async def _changes_between_calls(
+async def changes_between_calls(
     session: BrowserSession, before: Checkpoint, pages: list[Page], current: Page | None
-) -> list[str]:
-    notes: list[str] = []
+) -> list[TabChange]:
+    changes: list[TabChange] = []
     for title, url in session.take_closed():
-        notes.append(f"Tab {_quote(title)}({url}) was closed.")
+        changes.append(
+            TabChange(
+                "closed", f"Tab {_quote(title)}({url}) was closed.", f"closed tab {_quote(title)}({url})"
+            )
+        )
     for answered in session.take_answered_dialogs():
-        notes.append(f"The {answered} dialog was answered outside your calls (by the person).")
+        changes.append(
+            TabChange(
+                "dialog_answered",
+                f"The {answered} dialog was answered outside your calls (by the person).",
+                f"answered the {answered} dialog",
+            )
+        )
     opened = [page for page in pages if page not in before.pages]
     if current is not None and before.current is not None and current is not before.current:
         view = await session.view(current, pages)
         if before.current.is_closed() or before.current not in pages:
-            notes.append(f"Your tab was closed; now acting on the tab in front: {view.label()}.")
+            note = f"Your tab was closed; now acting on the tab in front: {view.label()}."
+            changes.append(TabChange("tab_gone", note, page=current))
         elif current in opened:
-            notes.append(f"A new tab opened in front: {view.label()}; acting on it.")
+            note = f"A new tab opened in front: {view.label()}; acting on it."
+            changes.append(
+                TabChange("opened_in_front", note, f"opened a new tab in front: {view.label()}", current)
+            )
         else:
-            notes.append(f"The person switched tabs: now acting on {view.label()}.")
+            note = f"The person switched tabs: now acting on {view.label()}."
+            changes.append(TabChange("switched", note, f"switched to {view.label()}", current))
     elif current is not None and current is before.current and current.url != before.current_url:
         view = await session.view(current, pages)
-        notes.append(f"This tab navigated since your last call: now {_quote(view.title)}({view.url}).")
+        note = f"This tab navigated since your last call: now {_quote(view.title)}({view.url})."
+        changes.append(TabChange("navigated", note, page=current))
     for page in opened:
         if page is not current:
             view = await session.view(page, pages)
-            notes.append(f"New tab in the background: {view.label()}.")
-    return notes
+            note = f"New tab in the background: {view.label()}."
+            changes.append(TabChange("opened_behind", note, f"opened {view.label()} in the background", page))
+    return changes
 
 
 async def _report_effects(call: ToolCall) -> None:

@@ -40,17 +40,19 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             kind, message = dialog.type, dialog.message
             url_before = page.url if page is not None else ""
             session.forget_dialog(dialog)
-            try:
-                if accept:
-                    await dialog.accept(prompt_text) if prompt_text is not None else await dialog.accept()
-                else:
-                    await dialog.dismiss()
-            except Exception as exc:
-                raise explain(exc, "handle_dialog") from exc
+            # What the answer sets off (the action behind a confirm, a navigation) is the agent's doing.
+            with session.agent_action():
+                try:
+                    if accept:
+                        await dialog.accept(prompt_text) if prompt_text is not None else await dialog.accept()
+                    else:
+                        await dialog.dismiss()
+                except Exception as exc:
+                    raise explain(exc, "handle_dialog") from exc
+                await session.wait_parked(_PARKED_WAIT_S)
             answer = "Accepted" if accept else "Dismissed"
             typed = f" with '{prompt_text}'" if prompt_text is not None and accept else ""
             call.reply.say(f"{answer} the {kind} dialog '{message[:200]}'{typed}.")
-            await session.wait_parked(_PARKED_WAIT_S)
             if page is not None and not page.is_closed() and page.url != url_before:
                 call.reply.effect(f"Page: '{await session.title_of(page, fresh=True)}' ({page.url}).")
 

@@ -61,12 +61,13 @@ def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrow
         action: Callable[[Target], Awaitable[object]],
         done: Callable[[Target], str],
         verb: str,
+        text: str | None = None,
     ) -> str:
         async def body(call: ToolCall) -> None:
             page = call.page
             target = await locate(session, page, ref, selector, element)
             url_before = page.url
-            intent = AgentIntent(tool, f"{verb} {target.label}", target.locator)
+            intent = AgentIntent(tool, f"{verb} {target.label}", target.locator, text)
             try:
                 async with cobrowsing.agent_turn(ctx, page, intent):
                     outcome = await perform(session, page, lambda: action(target))
@@ -99,8 +100,9 @@ def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrow
                 await target.locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
 
         verb = "Double-clicked" if double else ("Right-clicked" if button == "right" else "Clicked")
+        about_to = "double-click" if double else ("right-click" if button == "right" else "click")
         return await act_on_element(
-            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}.", verb.lower()
+            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}.", about_to
         )
 
     @server.tool(
@@ -157,6 +159,7 @@ def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrow
             action,
             lambda t: f"Typed {len(text)} characters into {t.label}{then}.",
             "type into",
+            None if submit else text,  # after Enter the page may well empty the field
         )
 
     @server.tool(
@@ -201,7 +204,8 @@ def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrow
             filled: list[str] = []
             outcome = None
             for field, target in zip(fields, targets, strict=True):
-                intent = AgentIntent("fill_form", f"fill {target.label}", target.locator)
+                text = field.value if field.type == "textbox" else None
+                intent = AgentIntent("fill_form", f"fill {target.label}", target.locator, text)
                 try:
                     async with cobrowsing.agent_turn(ctx, page, intent):
                         outcome = await perform(

@@ -38,6 +38,10 @@ def register(server: MCPServer[Any], session: BrowserSession) -> None:
             if action == "list":
                 await _list(call)
                 return
+            with session.agent_action():  # the tab events this causes are the agent's, not the person's
+                await change_tabs(call)
+
+        async def change_tabs(call: ToolCall) -> None:
             if action == "new":
                 page = await session.new_tab()
                 await page.bring_to_front()

@@ -1,0 +1,195 @@
+"""From what the tabs report to the activity log, and from the log to the first line of each reply.
+
+Every tab runs PERSON_SCRIPT (clicks, typing, keys, scrolling, new documents). A report is the
+agent's if the page stamped it inside one of the agent's action windows (plus a small slack), else
+the person's. Tab switches, new and closed tabs and answered dialogs are found by the session between
+two calls (tools/call.py) and come in as TabChanges at the start of the next call.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Page
+
+from browser_mcp.browser.agent_windows import AFTER_SLACK_MS, WHEEL_SLACK_MS, now_ms
+from browser_mcp.browser.call_news import CallNews, TabChange
+from browser_mcp.browser.page_watch import PageEvent
+from browser_mcp.browser.session import BrowserSession
+from browser_mcp.people.activity import (
+    CLAUSE_CHARS,
+    ActivityLog,
+    describe,
+    news_line,
+    shorten,
+    with_text,
+)
+from browser_mcp.people.person_script import PERSON_SCRIPT
+from browser_mcp.people.waiting import PersonWaiting
+
+# Scrolling counts as the person's only right after their own wheel, key or click on that tab: the
+# page scrolls by itself too (anchors, scripts), and the agent's wheel scrolls on after its window.
+_SCROLL_AFTER_INPUT_MS = 1500.0
+# Tools whose replies are not actions on the browser (nothing to log for the agent).
+_READ_ONLY_TOOLS = frozenset({"snapshot", "screenshot", "wait_for", "console_messages", "activity"})
+_TAB_LISTING = re.compile(r"^(\d+\. |No tabs are open)")
+_AGENT_TEXT_CHARS = 160
+_URL_CHARS = 100
+_INPUT_WHAT = {"key": "pressed a key", "click": "clicked", "wheel": "scrolled"}
+
+
+class PersonEvents(CallNews):
+    def __init__(self, session: BrowserSession, activity: ActivityLog, waiting: PersonWaiting) -> None:
+        self.session = session
+        self.activity = activity
+        self.waiting = waiting
+        self._input_at: dict[Page, float] = {}  # the person's latest input per tab (ms)
+        self._visible_at: dict[Page, float] = {}  # when each tab last came to front (ms)
+
+    def install(self) -> None:
+        self.session.tab_scripts.append(PERSON_SCRIPT)
+        self.session.page_event_listeners.append(self.on_page_event)
+        self.session.action_observers.append(self.on_agent_action)
+        self.session.news = self
+
+    # ---- reports from the tabs ------------------------------------------------------------------
+
+    def on_page_event(self, page: Page, event: PageEvent) -> None:
+        if event.kind == "visibility":
+            if event.data.get("visibility") == "visible":
+                self._visible_at[page] = event.at
+            return
+        if not event.kind.startswith("seen_"):
+            return
+        at = float(event.data.get("started") or event.at)
+        # The agent's wheel reaches the page through the compositor, a moment after its call returned.
+        after = WHEEL_SLACK_MS if event.data.get("what") == "wheel" else AFTER_SLACK_MS
+        if self.session.agent_windows.covers(at, after):
+            return
+        handler = getattr(self, f"_on_{event.kind}", None)
+        if handler is not None:
+            handler(page, at, event.data)
+
+    def _on_seen_input(self, page: Page, at: float, data: dict[str, object]) -> None:
+        what = str(data.get("what", ""))
+        field = str(data.get("field") or "")
+        self._input_at[page] = max(at, self._input_at.get(page, 0.0))
+        described = (
+            (f"typed in '{field}'" if field else "typed") if what == "type" else _INPUT_WHAT.get(what, what)
+        )
+        self.activity.person_input(at / 1000, described)
+        key = str(data.get("key") or "")
+        if key:
+            where = f" in '{field}'" if field else ""
+            self._log(page, at, f"pressed {key}{where}", "key")
+
+    def _on_seen_typed(self, page: Page, at: float, data: dict[str, object]) -> None:
+        field = str(data.get("field") or "a field")
+        if data.get("secret"):
+            text = f"typed in '{field}' (a password: value not shown)"
+        elif data.get("empty"):
+            text = f"cleared '{field}'"
+        else:
+            text = f"typed '{data.get('value', '')}' in '{field}'"
+        self._log(page, at, text, "type", subject=field, coalesce=True)
+
+    def _on_seen_chose(self, page: Page, at: float, data: dict[str, object]) -> None:
+        field = str(data.get("field") or "a field")
+        if "checked" in data:
+            verb = (
+                ("checked" if data.get("checked") else "unchecked")
+                if data.get("role") == "checkbox"
+                else "chose"
+            )
+            text = f"{verb} '{field}'"
+        else:
+            text = f"chose '{data.get('value', '')}' in '{field}'"
+        self._log(page, at, text, "choose", subject=field, coalesce=True)
+
+    def _on_seen_click(self, page: Page, at: float, data: dict[str, object]) -> None:
+        role, name = str(data.get("role") or ""), str(data.get("name") or "")
+        target = f'{role} "{name}"' if role and name else (role or f"'{name}'")
+        self._log(page, at, f"clicked {target}", "click")
+
+    def _on_seen_scroll(self, page: Page, at: float, data: dict[str, object]) -> None:
+        if at - self._input_at.get(page, 0.0) > _SCROLL_AFTER_INPUT_MS:
+            return
+        self._log(page, at, f"scrolled the page ({data.get('percent', 0)}% down)", "scroll", coalesce=True)
+
+    def _on_seen_document(self, page: Page, at: float, data: dict[str, object]) -> None:
+        url = str(data.get("url", ""))
+        if not url.startswith(("http:", "https:", "file:")):
+            return  # about:blank of a new tab, Chromium's own pages
+        how = str(data.get("how", "navigate"))
+        verb = {"back_forward": "went back/forward to", "reload": "reloaded"}.get(how, "navigated to")
+        self._log(page, at, f"{verb} {shorten(url, _URL_CHARS)}", "navigate")
+
+    def _log(
+        self, page: Page, at_ms: float, text: str, kind: str, *, subject: str = "", coalesce: bool = False
+    ) -> None:
+        self.activity.add(
+            "person",
+            text,
+            self._tab_label(page),
+            at_ms / 1000,
+            kind=kind,
+            subject=subject,
+            page=page,
+            coalesce=coalesce,
+        )
+
+    def _tab_label(self, page: Page) -> str:
+        if page.is_closed():
+            return ""
+        pages = self.session.pages()
+        if page not in pages:
+            return ""
+        title = self.session.tab(page).title
+        return f"tab {pages.index(page) + 1}" + (f" '{shorten(title, 40)}'" if title else "")
+
+    # ---- the agent's side -------------------------------------------------------------------------
+
+    def on_agent_action(self, tool: str, lines: list[str]) -> None:
+        if tool in _READ_ONLY_TOOLS or not lines or (tool == "tabs" and _TAB_LISTING.match(lines[0])):
+            return
+        current = self.session.checkpoint.current
+        tab = self._tab_label(current) if current is not None else ""
+        self.activity.add("agent", shorten(lines[0], _AGENT_TEXT_CHARS), tab, kind=tool)
+
+    # ---- the reply's first line and last lines ----------------------------------------------------
+
+    def opening_notes(self, changes: list[TabChange]) -> list[str]:
+        """One line of what the person did since the last call (their tab changes included), then
+        the tab changes that need a sentence of their own."""
+        self.waiting.call_begins()
+        for gone in [page for page in (*self._input_at, *self._visible_at) if page.is_closed()]:
+            self._input_at.pop(gone, None)
+            self._visible_at.pop(gone, None)
+        notes: list[str] = []
+        news = self.activity.untold()
+        for change in changes:
+            if change.kind in ("switched", "opened_in_front", "opened_behind"):
+                now = change.kind != "opened_behind"
+                at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()
+                entry = self.activity.add(
+                    "person", change.person_did, "", at / 1000, kind="tab", page=change.page
+                )
+                # The line names the tab and its URL: its navigations need no clause of their own.
+                news = [e for e in news if not (e.kind == "navigate" and e.page is change.page)]
+                where = f"{shorten(entry.text, CLAUSE_CHARS - 20)}, where you now act"
+                news.append(with_text(entry, where) if now else entry)
+            elif change.kind == "navigated":
+                if not any(e.kind == "navigate" and e.page is change.page for e in news):
+                    notes.append(change.note)
+            else:
+                notes.append(change.note)
+                if change.person_did:  # in the log for `activity`; the note says it in this reply
+                    self.activity.add("person", change.person_did, kind=change.kind)
+        self.activity.mark_told()
+        if not news:
+            return notes
+        news.sort(key=lambda entry: entry.at)
+        return [news_line(describe(news)), *notes]
+
+    async def closing_lines(self) -> list[str]:
+        return await self.waiting.closing_lines()

@@ -1,0 +1,354 @@
+"""Showing the agent: before each input action the person sees a pointer, a box and a label in the page.
+
+The person looks with their own Playwright connection (DOM, screenshots, elementFromPoint) while the
+agent's call is still running, and once more after it returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from playwright.async_api import FloatRect, Page, expect
+
+from browser_mcp.people import AgentIntent
+from browser_mcp.people.overlay import ACCENT, TAG, person_label
+from tests.support.agent import Agent, stdio_agent
+from tests.support.chromium import PersonChromium
+from tests.support.person import Person
+from tests.support.site import Site
+from tests.support.x_person import XPerson
+
+ACCENT_RGB = tuple(int(ACCENT[i : i + 2], 16) for i in (1, 3, 5))
+# A person keeps looking at these regions of agent_overlay.html: the target and the label above it.
+AROUND_BOOK_NOW: FloatRect = {"x": 80, "y": 195, "width": 400, "height": 110}
+TOP_BAND: FloatRect = {"x": 0, "y": 0, "width": 1280, "height": 50}
+
+
+@asynccontextmanager
+async def overlay_agent(chromium: PersonChromium, overlay_ms: int) -> AsyncIterator[Agent]:
+    async with stdio_agent(
+        "--cdp-url", chromium.cdp_url, "--action-timeout", "2", "--overlay-ms", str(overlay_ms)
+    ) as agent:
+        yield agent
+
+
+async def open_page(agent: Agent, person: Person, site: Site, path: str) -> Page:
+    await agent.ok("navigate", url=site.url(path))
+    tab = await person.tab_in_front()
+    await expect(tab).to_have_url(site.url(path))
+    return tab
+
+
+async def overlay_appears(tab: Page) -> None:
+    await expect(tab.locator(TAG)).to_be_attached(timeout=3000)
+
+
+async def overlay_text(tab: Page) -> str:
+    """What the overlay says: its shadow root is closed, but DevTools (pierce) sees inside."""
+    cdp = await tab.context.new_cdp_session(tab)
+    try:
+        document = await cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})
+    finally:
+        await cdp.detach()
+    hosts = [node for node in _nodes(document["root"]) if node.get("localName") == TAG]
+    assert len(hosts) == 1, f"{len(hosts)} overlays in the page"
+    return "".join(node.get("nodeValue", "") for node in _nodes(hosts[0]) if node.get("nodeType") == 3)
+
+
+def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in [*node.get("shadowRoots", []), *node.get("children", [])]:
+        yield from _nodes(child)
+
+
+async def accent_pixels(tab: Page, clip: FloatRect) -> int:
+    """How many pixels of the region have the overlay's colour (the page's own colours are far from it)."""
+    return sum(1 for pixel in _rgb_pixels(await tab.screenshot(clip=clip)) if _near(pixel, ACCENT_RGB))
+
+
+def _near(pixel: tuple[int, int, int], colour: tuple[int, ...]) -> bool:
+    return sum(abs(a - b) for a, b in zip(pixel, colour, strict=True)) <= 60
+
+
+def _rgb_pixels(png: bytes) -> Iterator[tuple[int, int, int]]:
+    """Decode an 8-bit RGB or RGBA PNG (as Chromium writes them)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height, depth, colour_type = struct.unpack(">IIBB", png[16:26])
+    assert depth == 8 and colour_type in (2, 6), f"unexpected PNG format {depth}/{colour_type}"
+    channels = 4 if colour_type == 6 else 3
+    data, pos = b"", 8
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        if kind == b"IDAT":
+            data += png[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(data)
+    stride = width * channels
+    previous = bytearray(stride)
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        for i in range(stride):
+            left = line[i - channels] if i >= channels else 0
+            up = previous[i]
+            up_left = previous[i - channels] if i >= channels else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                line[i] = (line[i] + _paeth(left, up, up_left)) & 0xFF
+        previous = line
+        for x in range(0, stride, channels):
+            yield line[x], line[x + 1], line[x + 2]
+
+
+def _paeth(left: int, up: int, up_left: int) -> int:
+    guess = left + up - up_left
+    by_distance = sorted(
+        [(abs(guess - left), 0, left), (abs(guess - up), 1, up), (abs(guess - up_left), 2, up_left)]
+    )
+    return by_distance[0][2]
+
+
+def grown(box: FloatRect, by: float) -> FloatRect:
+    return {
+        "x": box["x"] - by,
+        "y": box["y"] - by,
+        "width": box["width"] + 2 * by,
+        "height": box["height"] + 2 * by,
+    }
+
+
+async def pointer_arrives(tab: Page, point: tuple[float, float], within_s: float = 3.0) -> None:
+    """Poll (bounded) until the pointer's arrow is drawn with its tip at `point` (its body lies below
+    and to the right of the tip)."""
+    body: FloatRect = {"x": point[0] + 1, "y": point[1] + 2, "width": 12, "height": 18}
+    deadline = asyncio.get_running_loop().time() + within_s
+    while await accent_pixels(tab, body) < 30:
+        assert asyncio.get_running_loop().time() < deadline, f"no pointer at {point}"
+        await asyncio.sleep(0.05)
+
+
+async def centre_of(tab: Page, selector: str) -> tuple[float, float]:
+    box = await tab.locator(selector).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+async def element_at(tab: Page, point: tuple[float, float]) -> str:
+    return str(await tab.evaluate("([x, y]) => document.elementFromPoint(x, y)?.id ?? ''", list(point)))
+
+
+def test_the_label_leaves_out_snapshot_refs_and_stays_short() -> None:
+    assert person_label(AgentIntent("click", 'click button "Book now" [e12]')) == 'click button "Book now"'
+    assert person_label(AgentIntent("click", "click link 'Next' [f1e7]")) == "click link 'Next'"
+    long = person_label(AgentIntent("type", "type into " + "x" * 300))
+    assert len(long) == 100 and long.endswith("…")
+
+
+async def test_the_overlay_points_at_the_target_during_a_click_and_is_gone_after(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """During the click the page shows the label, the box and the pointer gliding to the target (in
+    pixels), without touching focus, layout, hit testing or the accessibility tree; when the reply comes,
+    it is gone."""
+    async with overlay_agent(chromium, 1500) as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        await tab.focus("#note")
+        await tab.evaluate(
+            "window.focusChanges = [];"
+            "for (const kind of ['focusin', 'focusout', 'focus', 'blur'])"
+            "  addEventListener(kind, () => focusChanges.push(kind), true)"
+        )
+        layout = (
+            "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight, scrollY]"
+        )
+        layout_before = await tab.evaluate(layout)
+        box_before = await tab.locator("#book").bounding_box()
+        tree_before = await tab.aria_snapshot(mode="ai")
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
+
+        click = asyncio.create_task(agent.ok("click", selector="#book", element="Book now button"))
+        await overlay_appears(tab)
+
+        assert await overlay_text(tab) == "agent: click Book now button (#book)"
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) > 300  # the box and the label's border
+        assert await tab.evaluate("document.activeElement.id") == "note"
+        assert await tab.evaluate("focusChanges") == []
+        assert await tab.locator("#book").bounding_box() == box_before
+        assert await tab.evaluate(layout) == layout_before
+        assert await tab.aria_snapshot(mode="ai") == tree_before
+        # Clicks go through: the button under the label, the target under the pointer and box.
+        assert await element_at(tab, await centre_of(tab, "#theirs")) == "theirs"
+        assert await element_at(tab, await centre_of(tab, "#book")) == "book"
+        await pointer_arrives(tab, await centre_of(tab, "#book"))
+        assert not click.done(), "the overlay was not up for --overlay-ms"
+
+        reply = await click
+        assert "Clicked Book now button (#book)." in reply
+        assert await tab.locator(TAG).count() == 0
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
+        await expect(tab.locator("#booked")).to_have_text("Booked 1")
+        snapshot = await agent.ok("snapshot")
+        assert "agent:" not in snapshot and "Book now" in snapshot
+
+
+async def test_keys_and_scrolling_by_an_amount_get_the_label_at_the_top(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    async with overlay_agent(chromium, 800) as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        assert await accent_pixels(tab, TOP_BAND) == 0
+
+        press = asyncio.create_task(agent.ok("press_key", key="Tab"))
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == "agent: press Tab"
+        assert await accent_pixels(tab, TOP_BAND) > 100
+        await press
+        assert await tab.locator(TAG).count() == 0
+
+        scroll = asyncio.create_task(agent.ok("scroll", direction="down", amount=300))
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == "agent: scroll down"
+        assert await tab.evaluate("scrollY") == 0  # shown before the scroll, not after
+        await scroll
+        assert await tab.locator(TAG).count() == 0
+        assert await tab.evaluate("scrollY") == 300
+
+
+async def test_a_target_out_of_view_is_scrolled_to_before_it_is_shown(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """The click would scroll to it anyway: the overlay scrolls first, so the person sees where."""
+    async with overlay_agent(chromium, 800) as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        click = asyncio.create_task(agent.ok("click", selector="#far"))
+        await overlay_appears(tab)
+        far = await tab.locator("#far").bounding_box()
+        assert far is not None and await tab.evaluate("scrollY") > 0
+        viewport = await tab.evaluate("[innerWidth, innerHeight]")
+        assert far["y"] >= 0 and far["y"] + far["height"] <= viewport[1]
+        assert await accent_pixels(tab, grown(far, 8)) > 100
+        await click
+        await expect(tab.locator("#far")).to_have_text("Far clicked")
+
+
+async def test_the_overlay_comes_back_in_each_new_document(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """A click that navigates loses the overlay with its document (hiding it there neither fails nor
+    hangs); the next click, on the new page, shows it again."""
+    async with overlay_agent(chromium, 600) as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        follow = asyncio.create_task(agent.ok("click", selector="a[href='/index.html']", element="Home link"))
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == "agent: click Home link (a[href='/index.html'])"
+        assert "'Home'" in await follow
+        assert await tab.locator(TAG).count() == 0
+
+        click = asyncio.create_task(agent.ok("click", selector="#count", element="Click me button"))
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == "agent: click Click me button (#count)"
+        await click
+        assert await tab.locator(TAG).count() == 0
+        await expect(tab.locator("#count")).to_have_text("Clicked 1 times")
+
+
+async def test_overlay_off_draws_nothing(chromium: PersonChromium, person: Person, site: Site) -> None:
+    """--overlay-ms 0: not one node is added to the page around the click."""
+    async with overlay_agent(chromium, 0) as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        await tab.evaluate(
+            "window.added = [];"
+            "new MutationObserver(records => { for (const record of records) for (const node of record.addedNodes)"
+            "  if (node.nodeType === Node.ELEMENT_NODE) added.push(node.nodeName); })"
+            ".observe(document, { childList: true, subtree: true })"
+        )
+        await agent.ok("click", selector="#book")
+        await agent.ok("press_key", key="Tab")
+        await expect(tab.locator("#booked")).to_have_text("Booked 1")
+        assert await tab.evaluate("added") == []
+
+
+async def test_a_click_that_opens_a_dialog_is_not_held_up_and_the_overlay_goes_with_the_dialog(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """An open alert stops the page's scripts, so the overlay cannot be removed then: the reply does
+    not wait for it, and it is gone as soon as the dialog is answered."""
+    async with overlay_agent(chromium, 400) as agent:
+        await open_page(agent, person, site, "/form.html")
+        reply = await agent.ok("click", selector="text=Save")
+        assert "An alert dialog is open: 'Saved!'" in reply
+        await agent.ok("handle_dialog", accept=True)
+        tab = await person.tab_in_front()
+        await expect(tab.locator(TAG)).to_have_count(0)
+        await agent.ok("click", selector="#name")  # the page goes on as before
+        await expect(tab.locator("#name")).to_be_focused()
+        await expect(tab.locator(TAG)).to_have_count(0)
+
+
+async def test_on_a_strict_dark_page_the_overlay_shows_above_a_banner_and_a_modal_dialog(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """Content-Security-Policy forbids inline styles and scripts; a banner holds the highest z-index; a
+    modal dialog sits in the top layer. The overlay still draws over all of them and takes no focus."""
+    async with overlay_agent(chromium, 800) as agent:
+        tab = await open_page(agent, person, site, "/overlay_strict.html")
+        await tab.evaluate(
+            "window.violations = [];"
+            "document.addEventListener('securitypolicyviolation', e => violations.push(e.violatedDirective))"
+        )
+        banner_under_label: FloatRect = {"x": 96, "y": 95, "width": 120, "height": 24}
+        assert await accent_pixels(tab, banner_under_label) == 0
+
+        click = asyncio.create_task(agent.ok("click", selector="#go"))
+        await overlay_appears(tab)
+        assert await accent_pixels(tab, banner_under_label) > 20
+        await click
+
+        await tab.evaluate("document.getElementById('modal').showModal()")
+        await expect(tab.locator("#inside")).to_be_focused()
+        dialog = await tab.locator("#modal").bounding_box()
+        assert dialog is not None
+        assert await accent_pixels(tab, dialog) == 0
+
+        close = asyncio.create_task(agent.ok("click", selector="#close"))
+        await overlay_appears(tab)
+        assert await accent_pixels(tab, dialog) > 100
+        assert await tab.evaluate("document.activeElement.id") == "inside"
+        await close
+        assert await tab.locator(TAG).count() == 0
+        await expect(tab.locator("#modal")).not_to_have_attribute("open", "")
+        assert await tab.evaluate("violations") == []
+
+
+@pytest.mark.slow  # a headed browser on Xvfb
+async def test_a_person_at_the_screen_sees_the_overlay_and_clicks_through_it(
+    headed_chromium: PersonChromium, headed_person: Person, x_person: XPerson, site: Site
+) -> None:
+    """Headed Chromium on X: the overlay is in what the screen shows, and a real X click on a button
+    under the agent's label reaches that button."""
+    async with overlay_agent(headed_chromium, 1500) as agent:
+        tab = await open_page(agent, headed_person, site, "/agent_overlay.html")
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
+
+        click = asyncio.create_task(agent.ok("click", selector="#book", element="Book now button"))
+        await overlay_appears(tab)
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) > 300
+        await x_person.click(tab, tab.locator("#theirs"))  # under the label
+        await expect(tab.locator("#person")).to_have_text("Person clicked 1")
+        assert not click.done(), "the person's click should land while the overlay is up"
+
+        await click
+        assert await tab.locator(TAG).count() == 0
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
+        await expect(tab.locator("#booked")).to_have_text("Booked 1")
