@@ -71,8 +71,9 @@ def findings(rows: list[Row], overlay_ms: int) -> list[str]:
         f"[{verdict}] person-aware checks with an idle person add {checks:.1f} ms median to a click "
         f"(target < {PERSON_CHECKS_TARGET_MS:.0f} ms; click median {off.mcp.median:.1f} ms without them, "
         f"{on.mcp.median:.1f} ms with them)",
-        f"[info] the overlay adds {overlay.mcp.median - on.mcp.median:.1f} ms median: its {overlay_ms} ms on "
-        f"screen plus {drawn:.1f} ms to draw and remove it",
+        f"[info] the overlay adds {overlay.mcp.median - on.mcp.median:.1f} ms median to a click: it is on "
+        f"screen for up to {overlay_ms} ms before the click, drawing included ({drawn:+.1f} ms against "
+        f"exactly {overlay_ms} ms)",
     ]
 
 
@@ -86,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     failures: list[str] = []
     rows = asyncio.run(run(args.iterations, args.warmup, args.overlay_ms, failures))
     print(
-        f"browser-mcp over stdio, attached with --cdp-url; {args.iterations} timed clicks per side and "
-        f"set-up after {args.warmup} warm-ups; total {time.perf_counter() - started:.0f} s.\n"
+        f"browser-mcp over stdio, attached with --cdp-url; {args.iterations} timed clicks per set-up "
+        f" after {args.warmup} warm-ups; total {time.perf_counter() - started:.0f} s.\n"
     )
     print(table(rows))
     print("\nFindings:")
