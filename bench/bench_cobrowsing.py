@@ -20,7 +20,7 @@ from tests.support.agent import stdio_agent
 from tests.support.chromium import PersonChromium
 from tests.support.site import Site
 
-from bench.bench_tools import Case, Row, checked, measure, table
+from bench.bench_tools import Case, Row, checked, measure, print_failures, table
 
 PERSON_CHECKS_TARGET_MS = 5.0
 
@@ -88,16 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = asyncio.run(run(args.iterations, args.warmup, args.overlay_ms, failures))
     print(
         f"browser-mcp over stdio, attached with --cdp-url; {args.iterations} timed clicks per set-up "
-        f" after {args.warmup} warm-ups; total {time.perf_counter() - started:.0f} s.\n"
+        f"after {args.warmup} warm-ups; total {time.perf_counter() - started:.0f} s.\n"
     )
     print(table(rows))
     print("\nFindings:")
     for line in findings(rows, args.overlay_ms):
         print(f"- {line}")
-    if failures:
-        print(f"\nFailed calls ({len(failures)}, left out of the timings):")
-        for failure in failures:
-            print(f"- {failure}")
+    print_failures(failures)
     return 0
 
 

@@ -304,6 +304,13 @@ def targets(rows: list[Row], transport: Transport) -> list[tuple[str, str]]:
     ]
 
 
+def print_failures(failures: list[str]) -> None:
+    if failures:
+        print(f"\nFailed calls ({len(failures)}, left out of the timings):")
+        for failure in failures:
+            print(f"- {failure}")
+
+
 def _verdict(met: bool) -> str:
     return "met" if met else "NOT met"
 
@@ -327,10 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets:")
     for verdict, text in targets(rows, transport):
         print(f"- [{verdict}] {text}")
-    if failures:
-        print(f"\nFailed calls ({len(failures)}, left out of the timings):")
-        for failure in failures:
-            print(f"- {failure}")
+    print_failures(failures)
     return 0
 
 
