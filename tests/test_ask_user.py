@@ -195,6 +195,7 @@ async def test_person_answers_with_the_keyboard(
         reply = await reply_of(task)
     assert reply.text.startswith("The person answered: Done."), reply.text  # not cancelled by Escape
     assert "Ada" in reply.text  # what the person typed meanwhile
+    assert "pressed Enter" not in reply.text  # keys on the bar answer the agent: not page activity
     assert await prompt_on(page) is None
 
     async with asking(headed_agent, message="Shall I book it?") as task:

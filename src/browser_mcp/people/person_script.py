@@ -8,6 +8,8 @@ password field; other values only up to VALUE_CHARS.
 
 from __future__ import annotations
 
+from browser_mcp.people.prompt import PROMPT_TAG
+
 NAME_CHARS = 40
 VALUE_CHARS = 40
 
@@ -91,17 +93,19 @@ PERSON_SCRIPT = f"""(() => {{
     return node && node.nodeType === 1 ? node : (node && node.parentElement) || null;
   }};
   const options = {{ capture: true, passive: true }};
+  // Keys and clicks on the ask_user bar answer the agent; they are not the person working on the page.
+  const onPrompt = event => (targetOf(event) || {{}}).tagName === '{PROMPT_TAG.upper()}';
 
   // Any input at all: the waiting policy's clock.
   addEventListener('keydown', event => {{
-    if (!event.isTrusted) return;
+    if (!event.isTrusted || onPrompt(event)) return;
     const field = textField(targetOf(event));
     const multiline = field && (field.tagName === 'TEXTAREA' || field.isContentEditable);
     const named = event.key === 'Escape' || (event.key === 'Enter' && !multiline) ? event.key : '';
     report('seen_input', {{ what: field ? 'type' : 'key', field: field ? nameOf(field) : '', key: named }});
   }}, options);
   addEventListener('mousedown', event => {{
-    if (event.isTrusted) report('seen_input', {{ what: 'click' }});
+    if (event.isTrusted && !onPrompt(event)) report('seen_input', {{ what: 'click' }});
   }}, options);
   let lastWheel = 0;
   const wheel = event => {{
