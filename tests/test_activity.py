@@ -9,19 +9,14 @@ import time
 import pytest
 from playwright.async_api import Page, expect
 
-from browser_mcp.people.activity import ActivityLog
+from browser_mcp.people.activity import ActivityLog, describe, news_line
 from tests.support.agent import Agent
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 from tests.support.x_person import XPerson
 
 PERSON_LINE = "Since your last step the person:"
-
-
-def ref_of(snapshot: str, label: str) -> str:
-    found = re.search(re.escape(label) + r"[^\n]*?\[ref=(\w+)\]", snapshot)
-    assert found, f"no {label} in the snapshot:\n{snapshot}"
-    return found.group(1)
 
 
 def person_line(reply: str) -> str:
@@ -67,7 +62,7 @@ async def test_reply_says_what_the_person_typed_then_the_tab_they_switched_to(
 
     line = person_line(reply)
     assert "typed 'Ada' in 'Passenger name'" in line, line
-    assert "switched to tab 1 'Two'" in line and line.index("typed") < line.index("switched"), line
+    assert "switched to tab t1 'Two'" in line and line.index("typed") < line.index("switched"), line
     assert "Page two" in reply  # the snapshot is of the tab the person switched to
     assert sum(PERSON_LINE in text_line for text_line in reply.splitlines()) == 1, reply
     assert "The person switched tabs" not in reply  # said once, in the person's line
@@ -94,7 +89,7 @@ async def test_a_tab_the_person_opens_with_ctrl_t(
     reply = await headed_agent.ok("snapshot")
 
     line = person_line(reply)
-    assert "opened a new tab in front: tab 2 'Two'" in line and site.url("/two.html") in line, line
+    assert "opened a new tab in front: tab t2 'Two'" in line and site.url("/two.html") in line, line
     assert "Page two" in reply
 
 
@@ -154,9 +149,9 @@ async def test_activity_lists_both_sides(
     log = await headed_agent.ok("activity", limit=10)
 
     lines = [line for line in log.splitlines() if line.startswith("- ")]
-    assert lines[0].startswith("- ") and ", agent on tab 1 'Trip': Navigated" in lines[0], log
-    assert ", agent on tab 1 'Trip': Clicked button \"Go\"" in lines[1], log
-    person = [line for line in lines if ", person on tab 1 'Trip': " in line]
+    assert lines[0].startswith("- ") and ", agent on tab t1 'Trip': Navigated" in lines[0], log
+    assert ", agent on tab t1 'Trip': Clicked button \"Go\"" in lines[1], log
+    person = [line for line in lines if ", person on tab t1 'Trip': " in line]
     assert [line.split(": ", 1)[1] for line in person] == [
         "typed 'A window seat, far from the engines, wi…' in 'Notes'",
         "checked 'Vegetarian meal'",
@@ -207,7 +202,7 @@ async def test_the_agents_own_actions_are_not_reported_as_the_persons(
         await agent.ok("click", selector="a"),
         await agent.ok("go_back"),
         await agent.ok("tabs", action="new", url=site.url("/two.html")),
-        await agent.ok("tabs", action="select", index=1),
+        await agent.ok("tabs", action="select", tab="t1"),
         await agent.ok("hover", selector="#go"),
         await agent.ok("snapshot"),
     ]
@@ -219,25 +214,19 @@ async def test_the_agents_own_actions_are_not_reported_as_the_persons(
     assert log.count(", agent on tab") >= 12, log
 
 
-async def test_server_instructions_teach_the_shared_browser_manners(agent: Agent) -> None:
-    """Every client gets the etiquette at connect (OpenCode puts it in the system prompt)."""
-    instructions = agent.client.instructions or ""
-    for point in ("tab the person is looking at", PERSON_LINE, "The person is using the page", "ask_user"):
-        assert point in instructions, instructions
-
-
 def test_the_persons_line_stays_short() -> None:
     """Many actions since the last call: the line names the latest few and counts the rest."""
     log = ActivityLog()
     for number in range(10):
-        log.add("person", f'clicked button "Step {number}"', "tab 1", kind="click")
-    log.add("agent", "Clicked button.", "tab 1")
+        log.add("person", f'clicked button "Step {number}"', "tab t1", kind="click")
+    log.add("agent", "Clicked button.", "tab t1")
 
-    line = log.take_person_news()
+    line = news_line(describe(log.untold()))
+    log.mark_told()
 
     assert line == (
         f"{PERSON_LINE} 5 earlier actions (see activity); "
         + "; ".join(f'clicked button "Step {n}"' for n in range(5, 10))
         + "."
     )
-    assert log.take_person_news() is None
+    assert log.untold() == []

@@ -158,7 +158,7 @@ async def test_person_clicks_done(
     assert not reply.is_error, reply.text
     assert reply.text.startswith("The person answered: Done.")
     assert 'clicked button "Click me"' in reply.text  # what the person did meanwhile
-    assert "Still on tab 1 'Home'" in reply.text
+    assert "Still on tab t1 'Home'" in reply.text
     assert await prompt_on(page) is None
 
     # The person handed the page back: the agent acts at once, without waiting for them to be quiet.
@@ -307,7 +307,7 @@ async def test_prompt_follows_the_person_to_a_new_tab(
         reply = await reply_of(task)
 
     assert reply.text.startswith("The person answered: Done."), reply.text
-    assert f"opened a new tab in front: tab 2 'Two' ({site.url('/two.html')})" in reply.text
+    assert f"opened a new tab in front: tab t2 'Two' ({site.url('/two.html')})" in reply.text
     assert await prompt_on(first) is None and await prompt_on(second) is None
     assert "Page two" in await headed_agent.ok("snapshot")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 
@@ -10,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from browser_mcp.browser.url_policy import UrlPolicy
-from browser_mcp.config import load_settings
-from browser_mcp.errors import ToolError
+from browser_mcp.config import Settings, load_settings
+from browser_mcp.errors import Problem
 from tests.support.agent import SERVER_COMMAND, server_env
 
 OPTIONS = [
@@ -20,6 +21,7 @@ OPTIONS = [
     "--host",
     "--port",
     "--token",
+    "--headed",
     "--headless",
     "--no-headless",
     "--browser-path",
@@ -63,6 +65,97 @@ def test_help_lists_every_option_and_the_environment_variables() -> None:
     assert "BROWSER_MCP_" in result.stdout
 
 
+def help_sections() -> tuple[str, dict[str, str]]:
+    """`browser-mcp --help` as one line of text, and the text under each heading."""
+    result = run_cli("--help")
+    assert result.returncode == 0, result.stderr
+    sections = re.findall(r"^(\S[^\n]*):\n(.*?)(?=^\S|\Z)", result.stdout, re.MULTILINE | re.DOTALL)
+    return " ".join(result.stdout.split()), dict(sections)
+
+
+def test_help_groups_the_options_under_headings() -> None:
+    """Options come under browser, HTTP and security, the person, neko and general, in that order,
+    and every setting has its flag there."""
+    text, sections = help_sections()
+    headings = ["browser", "HTTP and security", "the person", "neko (optional)", "general"]
+    assert list(sections) == headings, sections.keys()
+    expected = {
+        "browser": ["--cdp-url", "--headed", "--browser-path", "--cdp-port", "--user-data-dir"],
+        "HTTP and security": ["--transport", "--host", "--port", "--token", "--allowed-hosts"],
+        "the person": ["--person-quiet-ms", "--person-wait-s", "--person-policy", "--overlay-ms"],
+        "neko (optional)": ["--neko-url", "--neko-user", "--neko-password", "--neko-chat"],
+        "general": ["--help", "--log-level"],
+    }
+    for heading, options in expected.items():
+        missing = [option for option in options if option not in sections[heading]]
+        assert not missing, f"{missing} not under {heading!r}:\n{sections[heading]}"
+    for security in ("--allowed-origins", "--blocked-origins", "--allow-file-urls"):
+        assert security in sections["HTTP and security"]
+    for timeout in ("--action-timeout", "--navigation-timeout", "--snapshot-max-chars"):
+        assert timeout in sections["browser"]
+    forgotten = [name for name in Settings.model_fields if f"--{name.replace('_', '-')}" not in text]
+    assert not forgotten, f"--help does not show {forgotten}"
+
+
+def test_help_says_what_to_give_and_the_defaults_in_words() -> None:
+    """Each value is named for what to give (URL, PORT, MS...) and each default reads as a person
+    writes it; none of the settings library's type names show."""
+    text, _ = help_sections()
+    for usage in [
+        "--cdp-url URL",
+        "--transport {stdio,http}",
+        "--host HOST",
+        "--port PORT",
+        "--token TOKEN",
+        "--allowed-hosts HOSTS",
+        "--browser-path PATH",
+        "--cdp-port PORT",
+        "--user-data-dir DIR",
+        "--action-timeout SECONDS",
+        "--allowed-origins ORIGINS",
+        "--blocked-origins ORIGINS",
+        "--snapshot-max-chars CHARS",
+        "--person-quiet-ms MS",
+        "--person-wait-s SECONDS",
+        "--person-policy {wait,fail,ignore}",
+        "--overlay-ms MS",
+        "--neko-url URL",
+        "--log-level {DEBUG,INFO,WARNING,ERROR}",
+    ]:
+        assert usage in text, f"{usage!r} not in --help"
+    for default in [
+        "(default: 127.0.0.1)",
+        "(default: 8931)",
+        "(default: stdio)",
+        "(default: 5)",
+        "(default: 16000)",
+        "(default: 1500)",
+        "(default: wait)",
+        "(default: off)",
+        "(default: INFO)",
+    ]:
+        assert default in text, f"{default!r} not in --help"
+    for internal in [
+        "{str,null}",
+        "list[str]",
+        "default factory",
+        "null",
+        "(default: None)",
+        "(default: [])",
+    ]:
+        assert internal not in text, f"{internal!r} in --help"
+    assert "(default: True)" not in text and "(default: False)" not in text
+    assert "BROWSER_MCP_<OPTION>" in text
+
+
+def test_help_offers_headed_for_a_window() -> None:
+    """--help shows --headed (the browser is headless by default), not a --headless/--no-headless pair."""
+    text, sections = help_sections()
+    assert re.search(r"^  --headed\s", sections["browser"], re.MULTILINE)
+    assert "--headless, --no-headless" not in text
+    assert "headless by default" in text and "BROWSER_MCP_HEADLESS=false" in text
+
+
 @pytest.mark.parametrize(
     ("args", "env", "words"),
     [
@@ -71,8 +164,20 @@ def test_help_lists_every_option_and_the_environment_variables() -> None:
         (["--action-timeout", "0"], {}, ["action", "greater than 0"]),
         ([], {"BROWSER_MCP_PORT": "abc"}, ["port", "integer"]),
         (["--no-such-option"], {}, ["--no-such-option"]),
+        (["--person-policy", "sometimes"], {}, ["--person-policy", "wait", "fail", "ignore"]),
+        ([], {"BROWSER_MCP_HEADLESS": "maybe"}, ["headless", "boolean"]),
+        (["--headed=yes"], {}, ["--headed"]),
     ],
-    ids=["port-abc", "transport-foo", "zero-timeout", "env-port-abc", "unknown-option"],
+    ids=[
+        "port-abc",
+        "transport-foo",
+        "zero-timeout",
+        "env-port-abc",
+        "unknown-option",
+        "policy-sometimes",
+        "env-headless-maybe",
+        "headed-takes-no-value",
+    ],
 )
 def test_invalid_values_exit_2_with_a_message(args: list[str], env: dict[str, str], words: list[str]) -> None:
     """A bad option value stops the server at once with exit code 2 and says what is wrong."""
@@ -133,11 +238,35 @@ def test_command_line_lists_are_comma_separated() -> None:
     assert settings.blocked_origins == ["c.com"]
 
 
-def test_headed_means_not_headless() -> None:
-    """--headed and --no-headless both turn headless off; --headless turns it on."""
+def test_headed_means_not_headless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--headed and --no-headless both turn headless off; --headless turns it on; --headed wins
+    over BROWSER_MCP_HEADLESS."""
     assert load_settings(["--headed"]).headless is False
     assert load_settings(["--no-headless"]).headless is False
     assert load_settings(["--headless"]).headless is True
+    monkeypatch.setenv("BROWSER_MCP_HEADLESS", "true")
+    assert load_settings(["--headed"]).headless is False
+
+
+def test_more_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Options of every heading read their BROWSER_MCP_<OPTION> variable, dual flags included."""
+    monkeypatch.setenv("BROWSER_MCP_ALLOWED_HOSTS", "proxy.lan:8931,box:*")
+    monkeypatch.setenv("BROWSER_MCP_SNAPSHOT_MAX_CHARS", "4000")
+    monkeypatch.setenv("BROWSER_MCP_PERSON_POLICY", "fail")
+    monkeypatch.setenv("BROWSER_MCP_NEKO_URL", "http://127.0.0.1:8080")
+    monkeypatch.setenv("BROWSER_MCP_NEKO_TOKEN", "t")
+    monkeypatch.setenv("BROWSER_MCP_NEKO_CONTROL_COUNTS_AS_BUSY", "false")
+    monkeypatch.setenv("BROWSER_MCP_LOG_LEVEL", "DEBUG")
+
+    settings = load_settings([])
+
+    assert settings.allowed_hosts == ["proxy.lan:8931", "box:*"]
+    assert settings.snapshot_max_chars == 4000
+    assert settings.person_policy == "fail"
+    assert (settings.neko_url, settings.neko_token) == ("http://127.0.0.1:8080", "t")
+    assert settings.neko_control_counts_as_busy is False
+    assert settings.log_level == "DEBUG"
+    assert load_settings(["--neko-control-counts-as-busy"]).neko_control_counts_as_busy is True
 
 
 def test_command_line_overrides_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +299,7 @@ def test_http_off_loopback_needs_a_token() -> None:
 
 
 def refusal(policy: UrlPolicy, url: str) -> str:
-    with pytest.raises(ToolError) as caught:
+    with pytest.raises(Problem) as caught:
         policy.check(url)
     return str(caught.value)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from playwright.async_api import Dialog, Page, expect
 from tests.support.agent import Agent
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 
 
 @dataclass
@@ -45,12 +45,6 @@ async def watcher(person: Person) -> AsyncIterator[Watcher]:
     watching = Watcher(person)
     person.context.on("dialog", watching._on_dialog)
     yield watching
-
-
-def ref_of(snapshot: str, line: str) -> str:
-    found = re.search(re.escape(line) + r".*?\[ref=((?:f\d+)?e\d+)\]", snapshot)
-    assert found, f"{line!r} not in snapshot:\n{snapshot}"
-    return found.group(1)
 
 
 async def open_form(agent: Agent, site: Site) -> str:

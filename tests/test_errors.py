@@ -13,17 +13,11 @@ from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium, free_port
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 
 # The agent fixture runs with --action-timeout 2: an element that never becomes clickable must
 # come back as an error well before this.
 ERROR_BOUND_S = 8.0
-
-
-def ref_of(snapshot: str, line: str) -> str:
-    """The ref the snapshot gives the element described by `line` (e.g. 'button "Click me"')."""
-    found = re.search(re.escape(line) + r" \[ref=(\w+)\]", snapshot)
-    assert found, f"{line} not in snapshot:\n{snapshot}"
-    return found.group(1)
 
 
 async def timed_failure(agent: Agent, tool: str, **arguments: object) -> tuple[str, float]:
@@ -297,7 +291,7 @@ async def test_wait_for_text_that_never_appears_says_how_long_it_waited(agent: A
 
 async def test_bad_arguments_come_back_as_validation_errors(agent: Agent, site: Site) -> None:
     """Wrong types and missing required arguments are tool errors naming the argument."""
-    wrong_type = await agent.fails("tabs", action="select", index="x")
+    wrong_type = await agent.fails("tabs", action="select", tab="x")
     assert "index" in wrong_type and "valid integer" in wrong_type
 
     missing = await agent.fails("navigate")

@@ -21,6 +21,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
+from browser_mcp.agent_action import AgentAction
 from browser_mcp.neko import NekoClient, NekoError, NekoLink
 from tests.support.agent import SERVER_COMMAND, Agent, server_env
 from tests.support.chromium import PersonChromium, free_port
@@ -241,7 +242,7 @@ async def test_chat_lines_are_fire_and_forget_and_failures_are_logged_once(
     try:
         started = time.monotonic()
         for _ in range(3):
-            link.on_action("click", ['Clicked button "Send" [e12].'])
+            link.on_action(AgentAction("click", "destructive", 'Clicked button "Send" [e12].', None, None))
         assert time.monotonic() - started < 0.05  # queued, not posted inside the call
         # startup check: login + screen; then three refused chat posts
         await anyio.to_thread.run_sync(lambda: neko.wait_for_requests(5))
@@ -298,7 +299,7 @@ async def test_agent_actions_show_up_in_nekos_chat(
         line = await anyio.to_thread.run_sync(lambda: neko.wait_for_chat(lambda c: "Click me" in c.text))
         assert line == ChatLine("agent", 'agent: clicked button "Click me".')
         assert any(c.text.startswith("agent: navigated: 'Home'") for c in neko.chat), neko.chat
-        assert not any("snapshot" in c.text or "Tab 1" in c.text for c in neko.chat), neko.chat
+        assert not any("snapshot" in c.text or "Tab t1" in c.text for c in neko.chat), neko.chat
         assert await (await person.tab_in_front()).locator("#count").text_content() == "Clicked 1 times"
         await wait_for_stderr(stderr, f"neko at {neko.url}: logged in as 'agent' (admin)")
 

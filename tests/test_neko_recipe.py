@@ -29,7 +29,7 @@ from tests.support.neko_chromium import (
 )
 from tests.support.person import Person
 from tests.support.site import Site
-from tests.test_tools import ref_of
+from tests.support.snapshots import ref_of
 
 
 @pytest.fixture(scope="module")

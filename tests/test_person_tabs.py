@@ -11,17 +11,11 @@ from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 
 
 def first_line(reply: str) -> str:
     return reply.splitlines()[0] if reply else ""
-
-
-def ref_of(snapshot: str, line: str) -> str:
-    """The ref of the snapshot line that starts with `line`, e.g. 'button "Click me"'."""
-    found = re.search(re.escape(line) + r".*?\[ref=((?:f\d+)?e\d+)\]", snapshot)
-    assert found, f"{line!r} not in snapshot:\n{snapshot}"
-    return found.group(1)
 
 
 async def home_and_two(agent: Agent, person: Person, site: Site) -> tuple[Page, Page]:
@@ -98,17 +92,17 @@ async def test_person_navigates_the_current_tab(agent: Agent, person: Person, si
 
 
 async def test_tabs_list_marks_the_persons_tab(agent: Agent, person: Person, site: Site) -> None:
-    """tabs(list) numbers every tab and marks the one the person is looking at."""
+    """tabs(list) names every tab by its id and title and marks the one the person is looking at."""
     home, _ = await home_and_two(agent, person, site)
     await agent_acts_on(agent, site.url("/two.html"))
 
     await person.switch_to(home)
     listing = await agent.ok("tabs", action="list")
 
-    lines = [line for line in listing.splitlines() if re.match(r"\d+\. ", line)]
+    lines = [line for line in listing.splitlines() if re.match(r"- t\d+ ", line)]
     assert len(lines) == 2, listing
-    assert lines[0].startswith("1. 'Home'") and "person's tab" in lines[0]
-    assert lines[1].startswith("2. 'Two'") and "person" not in lines[1]
+    assert lines[0].startswith("- t1 'Home'") and "person's tab" in lines[0]
+    assert lines[1].startswith("- t2 'Two'") and "person" not in lines[1]
 
 
 async def test_tabs_select_brings_the_tab_to_front(agent: Agent, person: Person, site: Site) -> None:
@@ -116,7 +110,7 @@ async def test_tabs_select_brings_the_tab_to_front(agent: Agent, person: Person,
     home, _ = await home_and_two(agent, person, site)
     await agent_acts_on(agent, site.url("/two.html"))
 
-    reply = await agent.ok("tabs", action="select", index=1)
+    reply = await agent.ok("tabs", action="select", tab="t1")
 
     assert "Home" in reply
     assert await person.tab_in_front() is home
@@ -136,12 +130,12 @@ async def test_tabs_new_opens_a_tab_in_front(agent: Agent, person: Person, site:
     assert "Page two" in await agent.ok("snapshot")
 
 
-async def test_tabs_close_by_index(agent: Agent, person: Person, site: Site) -> None:
-    """tabs(close, index) closes that tab in the person's browser and leaves the others."""
+async def test_tabs_close_by_id(agent: Agent, person: Person, site: Site) -> None:
+    """tabs(close, tab) closes that tab in the person's browser and leaves the others."""
     home, two = await home_and_two(agent, person, site)
     await agent_acts_on(agent, site.url("/two.html"))
 
-    reply = await agent.ok("tabs", action="close", index=1)
+    reply = await agent.ok("tabs", action="close", tab="t1")
 
     assert "Closed" in reply and "Home" in reply
     assert await _closed_soon(home)
@@ -160,20 +154,20 @@ async def test_closing_the_only_tab_is_refused(agent: Agent, person: Person, sit
     """The agent cannot close the person's last tab (that would close the window): a clear error."""
     await agent.ok("navigate", url=site.url("/index.html"))
 
-    error = await agent.fails("tabs", action="close", index=1)
+    error = await agent.fails("tabs", action="close", tab="t1")
 
     assert "only tab" in error
     assert len(person.tabs) == 1 and not person.tabs[0].is_closed()
 
 
-async def test_bad_tab_index_says_how_many_tabs_exist(agent: Agent, person: Person, site: Site) -> None:
-    """A tab number that does not exist is an error that says how many tabs there are."""
+async def test_unknown_tab_id_says_which_tabs_exist(agent: Agent, person: Person, site: Site) -> None:
+    """A tab id that does not exist is an error that names the open tabs."""
     await home_and_two(agent, person, site)
     await agent_acts_on(agent, site.url("/two.html"))
 
-    error = await agent.fails("tabs", action="select", index=5)
+    error = await agent.fails("tabs", action="select", tab="t5")
 
-    assert "no tab 5" in error and "2 tab" in error, error
+    assert "no tab t5" in error and "t1, t2" in error, error
     assert (await person.tab_in_front()).url == site.url("/two.html")
 
 

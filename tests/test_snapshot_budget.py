@@ -20,7 +20,7 @@ from tests.support.site import Site
 pytestmark = pytest.mark.slow  # starts and kills browsers, or walks a 900 KB page
 
 DEFAULT_BUDGET = 16_000
-# The reply adds a header line ("Tab 1: 'Big docs' (url)") and the two-line note to the budget.
+# The reply adds a header line ("Tab t1: 'Big docs' (url)") and the two-line note to the budget.
 OVERHEAD = 400
 
 _CUT = re.compile(r"\[Cut: this shows characters ([\d,]+)-([\d,]+) of ([\d,]+) of the snapshot[^\]]*\]")
@@ -93,7 +93,7 @@ async def test_big_page_is_cut_to_the_budget_with_a_note_on_how_to_get_more(big:
         f"{elapsed:.2f} s over stdio"
     )
 
-    assert part.header.startswith("Tab 1: 'Big docs' (")
+    assert part.header.startswith("Tab t1: 'Big docs' (")
     assert len(reply) <= DEFAULT_BUDGET + OVERHEAD
     assert part.body_chars > DEFAULT_BUDGET * 0.9  # the budget is used, not wasted
     assert part.cut and part.start == 0 and part.total > 500_000

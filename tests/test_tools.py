@@ -6,46 +6,24 @@ Each test checks what the person's page shows afterwards and what the reply tell
 from __future__ import annotations
 
 import base64
-import re
 import struct
 import time
 
 from playwright.async_api import Page, expect
 
+from browser_mcp.tools import ALL_TOOLS, TOOLS_BY_NAME
+from browser_mcp.tools.spec import Kind
 from tests.support.agent import Agent
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 
-TOOL_NAMES = {
-    "navigate",
-    "go_back",
-    "go_forward",
-    "reload",
-    "snapshot",
-    "click",
-    "hover",
-    "type",
-    "fill_form",
-    "select_option",
-    "press_key",
-    "scroll",
-    "screenshot",
-    "tabs",
-    "wait_for",
-    "handle_dialog",
+# The core names DESIGN.md promises clients (the server has more).
+CORE_TOOL_NAMES = {
+    "navigate", "go_back", "go_forward", "reload", "snapshot", "click", "hover", "type", "fill_form",
+    "select_option", "press_key", "scroll", "screenshot", "tabs", "wait_for", "handle_dialog",
     "console_messages",
-    "ask_user",
-    "activity",
-}
-READ_ONLY_TOOLS = {"snapshot", "screenshot", "wait_for", "console_messages", "activity"}
-
-
-def ref_of(snapshot: str, label: str) -> str:
-    """The ref of the snapshot line `- <label> [...] [ref=eN]`, e.g. label 'button "Click me"'."""
-    line = re.compile(rf"^\s*- {re.escape(label)}(?: \[(?!ref=)[^\]]*\])* \[ref=(\w+)\]", re.MULTILINE)
-    found = line.search(snapshot)
-    assert found, f"no {label} in the snapshot:\n{snapshot}"
-    return found.group(1)
+}  # fmt: skip
 
 
 async def open_page(agent: Agent, person: Person, site: Site, path: str) -> Page:
@@ -144,7 +122,7 @@ async def test_snapshot_refs_and_selectors_both_click_the_element(
     """A snapshot lists elements with refs; click works by ref and by selector on the person's page."""
     tab = await open_page(agent, person, site, "/index.html")
     snapshot = await agent.ok("snapshot")
-    assert snapshot.startswith(f"Tab 1: 'Home' ({site.url('/index.html')})")
+    assert snapshot.startswith(f"Tab t1: 'Home' ({site.url('/index.html')})")
     assert 'heading "Home"' in snapshot and 'link "Two in a new tab"' in snapshot
     ref = ref_of(snapshot, 'button "Click me"')
 
@@ -208,7 +186,7 @@ async def test_click_that_opens_a_tab_reports_it_and_later_calls_act_on_it(
     front = await person.tab_in_front()
     assert front is not first and front.url == site.url("/two.html")
     snapshot = await agent.ok("snapshot")
-    assert snapshot.startswith(f"Tab 2: 'Two' ({site.url('/two.html')})")
+    assert snapshot.startswith(f"Tab t2: 'Two' ({site.url('/two.html')})")
     assert 'heading "Page two"' in snapshot
     await agent.ok("click", ref=ref_of(snapshot, 'link "Back home"'))
     await expect(front).to_have_url(site.url("/index.html"))
@@ -430,13 +408,19 @@ async def test_console_messages_with_level_filter(agent: Agent, person: Person, 
 
 
 async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
-    """The 19 tools have their plain names; only the five that change nothing are marked read-only."""
+    """The tools have their plain names (the core ones of the contract among them), each once; only the
+    ones that change nothing are marked read-only, and those are the five that only look."""
     tools = (await agent.client.list_tools()).tools
-    assert {tool.name for tool in tools} == TOOL_NAMES
-    assert len(tools) == len(TOOL_NAMES)
+    names = [tool.name for tool in tools]
+    assert set(names) >= CORE_TOOL_NAMES and len(names) == len(set(names)) == len(ALL_TOOLS), names
     for tool in tools:
         assert tool.annotations is not None, tool.name
-        assert tool.annotations.read_only_hint is (tool.name in READ_ONLY_TOOLS), tool.name
+        read_only = TOOLS_BY_NAME[tool.name].kind is Kind.READ_ONLY
+        assert tool.annotations.read_only_hint is read_only, tool.name
+        assert tool.annotations.destructive_hint is (TOOLS_BY_NAME[tool.name].kind is Kind.DESTRUCTIVE)
+    assert {name for name in names if TOOLS_BY_NAME[name].kind is Kind.READ_ONLY} == {
+        "snapshot", "screenshot", "wait_for", "console_messages", "activity"
+    }  # fmt: skip
 
 
 async def test_long_wait_sends_progress_notifications(agent: Agent, person: Person, site: Site) -> None:

@@ -17,16 +17,11 @@ from tests.support.chromium import PersonChromium
 from tests.support.neko_double import NekoDouble, running_neko
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 from tests.support.x_person import XPerson
 
 QUIET_MS = 700  # --person-quiet-ms for these tests: shorter than the default, the same logic
 KEY_DELAY_MS = 150  # the person types slowly: five letters take 0.6 s
-
-
-def ref_of(snapshot: str, label: str) -> str:
-    found = re.search(re.escape(label) + r"[^\n]*?\[ref=(\w+)\]", snapshot)
-    assert found, f"no {label} in the snapshot:\n{snapshot}"
-    return found.group(1)
 
 
 @asynccontextmanager

@@ -19,7 +19,9 @@ from browser_mcp.config import Settings
 from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
 from browser_mcp.neko import NekoLink
 from browser_mcp.people import CoBrowsing
+from browser_mcp.people.cobrowsing import TAB_SCRIPTS
 from browser_mcp.tools import register_all
+from browser_mcp.tools.frame import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,12 @@ This browser is shared: a person watches it and may be using it at the same time
 
 
 def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
-    session = BrowserSession(settings)
+    session = BrowserSession(settings, tab_scripts=TAB_SCRIPTS)
     neko = NekoLink.from_settings(settings)
+    people = CoBrowsing(session, settings, neko)
+    runtime = Runtime(session, people, observers=[people.events.on_agent_action])
     if neko is not None and neko.chat:
-        session.action_observers.append(neko.on_action)
-    cobrowsing = CoBrowsing(session, settings, neko)
+        runtime.observers.append(neko.on_action)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
@@ -65,7 +68,7 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
         lifespan=lifespan,
         log_level=settings.log_level,
     )
-    register_all(server, session, cobrowsing)
+    register_all(server, runtime)
 
     async def health(_: Request) -> JSONResponse:
         # Says the HTTP server is up; it does not touch the browser (a health probe must stay cheap).

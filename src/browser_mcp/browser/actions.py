@@ -33,13 +33,13 @@ async def perform(
     session: BrowserSession, page: Page, action: Callable[[], Awaitable[T]], *, settle: bool = True
 ) -> Outcome[T]:
     """Run `action` on `page`; a dialog it opens ends the wait at once (the action stays parked)."""
-    state = session.tab(page)
+    tabs = session.tabs
+    state = tabs.state(page)
     navigations_before = state.main_frame_navigations
     busy_before = set(state.inflight)
-    tabs_before = (session.targets_created, session.pages_reported)
-    dialog_signal = session.dialog_signal()
-    session.begin_action()  # a dialog opening meanwhile, a click, a key: the agent's doing
-    try:
+    tabs_before = (tabs.targets_created, tabs.pages_reported)
+    dialog_signal = tabs.dialog_signal()
+    with session.agent_action():  # a dialog opening meanwhile, a click, a key: the agent's doing
         task: asyncio.Task[T] = asyncio.ensure_future(action())
         try:
             finished = await first_of(task, dialog_signal)
@@ -47,7 +47,7 @@ async def perform(
             if not task.done() and not dialog_signal.is_set():
                 task.cancel()
         if not finished:
-            session.park(task)
+            tabs.park(task)
             return Outcome(
                 None, dialog_opened=True, navigated=state.main_frame_navigations != navigations_before
             )
@@ -59,9 +59,8 @@ async def perform(
         still_loading = await _settle(
             session, page, state.main_frame_navigations != navigations_before, busy_before
         )
-        await session.wait_for_new_tabs(*tabs_before)
-    finally:
-        session.end_action()
+        await tabs.wait_for_new_tabs(*tabs_before)
+
     return Outcome(
         value,
         dialog_opened=dialog_signal.is_set(),
@@ -76,8 +75,8 @@ async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_bef
 
     Requests already running before the action (long polls) do not hold the reply.
     """
-    state = session.tab(page)
-    dialog_signal = session.dialog_signal()
+    state = session.tabs.state(page)
+    dialog_signal = session.tabs.dialog_signal()
     if navigated:
         load = asyncio.ensure_future(page.wait_for_load_state("domcontentloaded"))
         if not await first_of(load, dialog_signal, NAVIGATION_SETTLE_CAP_S):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser_mcp.config import Settings
-from browser_mcp.errors import ToolError
+from browser_mcp.errors import Problem
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class LaunchedBrowser:
 def find_browser(settings: Settings, playwright_chromium_path: str | None) -> str:
     if settings.browser_path:
         if not Path(settings.browser_path).exists():
-            raise ToolError(f"--browser-path {settings.browser_path} does not exist.")
+            raise Problem(f"--browser-path {settings.browser_path} does not exist.")
         return settings.browser_path
     for name in _CANDIDATES:
         found = shutil.which(name)
@@ -75,7 +75,7 @@ def find_browser(settings: Settings, playwright_chromium_path: str | None) -> st
             return found
     if playwright_chromium_path and Path(playwright_chromium_path).exists():
         return playwright_chromium_path
-    raise ToolError(
+    raise Problem(
         "No Chromium found to launch: install one (apt-get install chromium, or "
         "`playwright install chromium`), pass --browser-path, or attach with --cdp-url."
     )
@@ -122,7 +122,7 @@ async def launch_chromium(settings: Settings, executable: str, port: int) -> Lau
             process.kill()
         if temp_profile:
             shutil.rmtree(temp_profile, ignore_errors=True)
-        raise ToolError(
+        raise Problem(
             f"Chromium ({executable}) did not start: it printed no DevTools address"
             + (" before exiting." if isinstance(exc, EOFError) else f" within {_STARTUP_TIMEOUT_S:g} s.")
             + " Check the executable, or attach to a running browser with --cdp-url."

@@ -9,9 +9,13 @@ from playwright.async_api import Page
 
 from browser_mcp.browser.locate import locate
 from browser_mcp.browser.session import BrowserSession
+from browser_mcp.browser.tab_state import TabState
+from browser_mcp.text import REF_PATTERN, shorten
 
 # `- button "Send" [ref=e12]`: role, optional quoted name, the ref.
-_REF_LINE = re.compile(r'^\s*- ([\w-]+)(?: "((?:[^"\\]|\\.)*)")?[^\n]*?\[ref=((?:f\d+)?e\d+)\]', re.MULTILINE)
+_REF_LINE = re.compile(
+    rf'^\s*- ([\w-]+)(?: "((?:[^"\\]|\\.)*)")?[^\n]*?\[ref=({REF_PATTERN})\]', re.MULTILINE
+)
 _LABEL_NAME_CHARS = 60
 
 
@@ -27,6 +31,16 @@ class SnapshotPage:
         return self.start > 0 or self.end < self.total_chars
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot of a tab (or of one element of it, `ref`), not yet remembered by the tab."""
+
+    text: str
+    refs: dict[str, str]  # ref -> 'button "Send"'
+    key: tuple[int, str | None, int | None]  # what it is of: (document, ref, depth)
+    scoped: bool
+
+
 async def take_snapshot(
     session: BrowserSession,
     page: Page,
@@ -35,33 +49,32 @@ async def take_snapshot(
     depth: int | None,
     timeout_s: float,
     continuing: bool = False,
-) -> str:
-    """The whole snapshot text; remembers its refs for the tab so later calls can check them.
+) -> Snapshot:
+    """The whole snapshot text and its refs; `remember` it to make its refs the ones later calls use.
 
     `continuing` (paging on with an offset) reuses the previous text of the same document and scope.
     """
-    state = session.tab(page)
+    state = session.tabs.state(page)
     key = (state.main_frame_navigations, ref, depth)
     if continuing and state.last_snapshot is not None and state.last_snapshot[0] == key:
-        return state.last_snapshot[1]
+        return Snapshot(state.last_snapshot[1], {}, key, scoped=True)
     if ref:
         target = await locate(session, page, ref, None, None)
         text = await target.locator.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
     else:
         text = await page.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
     refs = {found.group(3): _label(found.group(1), found.group(2)) for found in _REF_LINE.finditer(text)}
-    # Scoped snapshots add to what the model knows; a whole-page one replaces it.
-    state.refs = {**state.refs, **refs} if ref else refs
-    state.last_snapshot = (key, text)
-    return text
+    return Snapshot(text, refs, key, scoped=bool(ref))
+
+
+def remember(state: TabState, snapshot: Snapshot) -> None:
+    """The model has seen `snapshot`: its refs are the tab's now (a scoped one adds to them)."""
+    state.refs = {**state.refs, **snapshot.refs} if snapshot.scoped else snapshot.refs
+    state.last_snapshot = (snapshot.key, snapshot.text)
 
 
 def _label(role: str, name: str | None) -> str:
-    if not name:
-        return role
-    if len(name) > _LABEL_NAME_CHARS:
-        name = name[: _LABEL_NAME_CHARS - 1] + "…"
-    return f'{role} "{name}"'
+    return f'{role} "{shorten(name, _LABEL_NAME_CHARS)}"' if name else role
 
 
 def cut_to_budget(text: str, offset: int, max_chars: int) -> SnapshotPage:

@@ -26,6 +26,7 @@ class ConsoleEntry:
 
 @dataclass
 class TabState:
+    id: int  # stable while the server runs: replies call the tab "t<id>"
     console: deque[ConsoleEntry] = field(default_factory=lambda: deque(maxlen=CONSOLE_LIMIT))
     dialog: Dialog | None = None
     dialog_from_agent: bool = False  # opened while the agent was acting, so the agent should answer it

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from browser_mcp.errors import ToolError
+from browser_mcp.errors import Problem
 
 _INTERNAL_SCHEMES = {"chrome", "chrome-extension", "chrome-untrusted", "devtools", "edge", "view-source"}
 _LOCAL_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
@@ -57,49 +57,47 @@ class UrlPolicy:
         """Add a scheme to a bare host the way a person would type it."""
         url = url.strip()
         if not url:
-            raise ToolError("The URL is empty: pass a full URL such as https://example.com.")
+            raise Problem("The URL is empty: pass a full URL such as https://example.com.")
         if "://" in url or not _SCHEMELESS.match(url):
             return url  # has a scheme (or is something like about:blank / javascript:...)
         return ("http://" if url.lower().startswith(_LOCAL_HOSTS) else "https://") + url
 
     def check(self, url: str) -> str:
-        """Return the URL to open, or raise a ToolError saying why it is refused."""
+        """Return the URL to open, or raise a Problem saying why it is refused."""
         url = self.normalize(url)
         try:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise ToolError(f"Refused to open {url}: it is not a valid URL ({exc}).") from exc
+            raise Problem(f"Refused to open {url}: it is not a valid URL ({exc}).") from exc
         scheme = parts.scheme.lower()
         if scheme in ("about",):
             if url.lower() in ("about:blank",):
                 return url
-            raise ToolError(f"Refused to open {url}: only about:blank is allowed among about: pages.")
+            raise Problem(f"Refused to open {url}: only about:blank is allowed among about: pages.")
         if scheme in _INTERNAL_SCHEMES:
-            raise ToolError(f"Refused to open {url}: browser-internal pages ({scheme}://) are not allowed.")
+            raise Problem(f"Refused to open {url}: browser-internal pages ({scheme}://) are not allowed.")
         if scheme == "file":
             if not self._allow_file_urls:
-                raise ToolError(
+                raise Problem(
                     f"Refused to open {url}: file:// URLs are disabled (the server was not started "
                     "with --allow-file-urls)."
                 )
             return url
         if scheme in ("javascript", "data", "blob"):
-            raise ToolError(
+            raise Problem(
                 f"Refused to open a {scheme}: URL: it would run arbitrary code. Open an http(s) page."
             )
         if scheme not in ("http", "https"):
-            raise ToolError(f"Refused to open {url}: only http and https URLs are allowed.")
+            raise Problem(f"Refused to open {url}: only http and https URLs are allowed.")
         host = (parts.hostname or "").lower()
         if not host:
-            raise ToolError(f"Refused to open {url}: it has no host name.")
+            raise Problem(f"Refused to open {url}: it has no host name.")
         port = port or (443 if scheme == "https" else 80)
         if any(pattern.matches(scheme, host, port) for pattern in self._blocked):
-            raise ToolError(
-                f"Refused to open {url}: its origin is blocked by the server's --blocked-origins."
-            )
+            raise Problem(f"Refused to open {url}: its origin is blocked by the server's --blocked-origins.")
         if self._allowed and not any(pattern.matches(scheme, host, port) for pattern in self._allowed):
-            raise ToolError(
+            raise Problem(
                 f"Refused to open {url}: its origin is not in the server's --allowed-origins "
                 f"({', '.join(self._describe_allowed())})."
             )

@@ -9,37 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Coroutine
 from typing import Any
 
+from browser_mcp.agent_action import AgentAction
 from browser_mcp.config import Settings
 from browser_mcp.neko.client import NekoClient, NekoError
+from browser_mcp.text import shorten, without_refs
 
 log = logging.getLogger(__name__)
 
-# Tools whose success changes what the person sees: each gets one line in neko's chat.
-ACTION_TOOLS = frozenset(
-    {
-        "click",
-        "hover",
-        "type",
-        "fill_form",
-        "select_option",
-        "press_key",
-        "scroll",
-        "navigate",
-        "go_back",
-        "go_forward",
-        "reload",
-        "handle_dialog",
-    }
-)
 _CHAT_QUEUE_SIZE = 20  # lines waiting while neko is slow; more are dropped, never waited for
 _CHAT_LINE_MAX = 200
 _CONTROL_RETRY_S = 10.0  # after neko failed to say who holds control
-_REF = re.compile(r"\s*\[(?:f\d+)?e\d+\]")  # snapshot refs mean nothing to a person
 
 
 class NekoLink:
@@ -149,10 +132,9 @@ class NekoLink:
 
     # ---- chat ---------------------------------------------------------------------------------
 
-    def on_action(self, tool: str, lines: list[str]) -> None:
-        """After a tool call: queue a chat line for an agent action. Returns at once."""
-        if tool in ACTION_TOOLS and lines:
-            self.announce(f"agent: {chat_line(lines[0])}")
+    def on_action(self, action: AgentAction) -> None:
+        """After the agent acted: queue a chat line saying what it did. Returns at once."""
+        self.announce(f"agent: {chat_line(action.summary)}")
 
     def announce(self, text: str) -> None:
         """Queue a line for neko's chat; dropped (logged once) when neko is too slow to keep up."""
@@ -196,7 +178,7 @@ class NekoLink:
 
 def chat_line(line: str) -> str:
     """A reply line as a person in neko's chat reads it: no snapshot refs, one short line."""
-    text = " ".join(_REF.sub("", line).split())
+    text = shorten(without_refs(line), _CHAT_LINE_MAX)
     if text[:1].isupper() and not text[1:2].isupper():
         text = text[0].lower() + text[1:]
-    return text if len(text) <= _CHAT_LINE_MAX else text[: _CHAT_LINE_MAX - 1] + "…"
+    return text

@@ -11,6 +11,8 @@ from typing import Literal
 
 from playwright.async_api import Page
 
+from browser_mcp.text import shorten
+
 Who = Literal["person", "agent"]
 LOG_LIMIT = 200
 NEWS_CLAUSES = 6  # the person's actions named in one reply line; the rest are counted
@@ -76,9 +78,6 @@ class ActivityLog:
     def last_seq(self) -> int:
         return max((entry.seq for entry in self.entries), default=0)
 
-    def since(self, at: float) -> list[ActivityEntry]:
-        return [entry for entry in self.entries if entry.at >= at]
-
     def recent(self, limit: int) -> list[ActivityEntry]:
         """The latest `limit` entries, oldest first (reports can arrive a moment out of order)."""
         return sorted(self.entries, key=lambda entry: entry.at)[-limit:] if limit > 0 else []
@@ -93,16 +92,6 @@ class ActivityLog:
     def mark_told(self) -> None:
         """Everything logged so far has been told to the agent (a reply said it)."""
         self._told = max(self.last_seq, self._told)
-
-    def take_person_news(self) -> str | None:
-        """'Since your last step the person: ...' once per batch of the person's actions, else None."""
-        news = self.untold()
-        self.mark_told()
-        return news_line(describe(news)) if news else None
-
-    def describe(self, entries: Iterable[ActivityEntry]) -> str:
-        """The person's entries as one short text: "typed 'Ada' in 'Passenger name'; clicked button 'Next'"."""
-        return describe(entries)
 
 
 def describe(entries: Iterable[ActivityEntry], limit: int = NEWS_CLAUSES) -> str:
@@ -125,11 +114,6 @@ def _clause(entry: ActivityEntry, *, name_tab: bool) -> str:
     if name_tab and entry.tab and entry.kind != "tab":
         text = f"{text} (on {entry.tab})"
     return shorten(text, CLAUSE_CHARS)
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def with_text(entry: ActivityEntry, text: str) -> ActivityEntry:

@@ -1,4 +1,6 @@
-"""One object per server for co-browsing manners; the input tools wrap each action in `agent_turn`."""
+"""The person's side of the shared browser, as one object per server: which tab they see, what changed
+and what they did, waiting for them, showing them the agent. The input tools wrap each action in
+`agent_turn`."""
 
 from __future__ import annotations
 
@@ -16,18 +18,25 @@ from browser_mcp.people.activity import ActivityLog
 from browser_mcp.people.intent import AgentIntent
 from browser_mcp.people.overlay import Overlay
 from browser_mcp.people.person_events import PersonEvents
+from browser_mcp.people.person_script import PERSON_SCRIPT
+from browser_mcp.people.person_tab import PersonTab
+from browser_mcp.people.tab_changes import TabChanges
 from browser_mcp.people.waiting import PersonWaiting
+
+# Every tab runs this in our isolated world: it reports the person's clicks, typing, keys, scrolling.
+TAB_SCRIPTS = (PERSON_SCRIPT,)
 
 
 class CoBrowsing:
     def __init__(self, session: BrowserSession, settings: Settings, neko: NekoLink | None = None) -> None:
         self.session = session
-        self.settings = settings
         self.neko = neko
+        self.person_tab = PersonTab(session)
+        self.changes = TabChanges(session, self.person_tab)
         self.activity = ActivityLog()
-        self.waiting = PersonWaiting(session, self.activity, settings, neko)
-        # Every tab reports the person's input; every reply starts with what they did.
-        PersonEvents(session, self.activity, self.waiting).install()
+        self.waiting = PersonWaiting(self.activity, settings, neko)
+        self.events = PersonEvents(session, self.activity, self.waiting)
+        session.tabs.listen(self.events.on_page_event)
         self.overlay = Overlay(session, settings)
 
     @asynccontextmanager

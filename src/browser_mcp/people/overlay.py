@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
 
@@ -27,6 +26,7 @@ from browser_mcp.browser.page_watch import TabWatch
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.people.intent import AgentIntent
+from browser_mcp.text import shorten, without_refs
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ _BOX_TIMEOUT_MS = 300  # the element was found a moment ago: its box comes at on
 _HIDE_WAIT_S = 0.1  # a page too busy to remove it this fast removes it when it can
 _MOVE_SHARE = 0.7  # the pointer glides for this share of the time on screen...
 _MOVE_MAX_MS = 1500  # ...but never slower than this
-# A trailing snapshot ref ("[e12]") means nothing to the person.
-_REF_SUFFIX = re.compile(r"\s*\[(?:f\d+)?e\d+\]$")
 
 # Draws the overlay (replacing one left over). Returns where the pointer points ([x, y]) when it points at
 # the target, else "drawn", "offscreen" (the target is outside the viewport: nothing drawn) or
@@ -160,8 +158,7 @@ _REMOVE_JS = f"""(() => {{
 
 def person_label(intent: AgentIntent) -> str:
     """The label as the person reads it: no snapshot refs, not too long."""
-    text = _REF_SUFFIX.sub("", intent.label).strip() or intent.tool
-    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1] + "…"
+    return shorten(without_refs(intent.label), _LABEL_CHARS) or intent.tool
 
 
 class Overlay:
@@ -200,7 +197,7 @@ class Overlay:
         removal = asyncio.ensure_future(watch.evaluate(_REMOVE_JS, timeout_s=1.0))
         self._late_removals.add(removal)
         removal.add_done_callback(self._removal_done)
-        if self.session.tab(page).dialog is not None:
+        if self.session.tabs.state(page).dialog is not None:
             return  # an open dialog blocks the page's scripts: it goes once the dialog is answered
         # A page that navigated away lost it with its document; one that is busy removes it when it can.
         await asyncio.wait({removal}, timeout=_HIDE_WAIT_S)
@@ -213,7 +210,7 @@ class Overlay:
     def _watch(self, page: Page) -> TabWatch | None:
         if page.is_closed():
             return None
-        return self.session.tab(page).watch
+        return self.session.tabs.state(page).watch
 
     async def _draw(self, page: Page, intent: AgentIntent) -> None:
         watch = self._watch(page)

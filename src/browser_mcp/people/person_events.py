@@ -2,55 +2,38 @@
 
 Every tab runs PERSON_SCRIPT (clicks, typing, keys, scrolling, new documents). A report is the
 agent's if the page stamped it inside one of the agent's action windows (plus a small slack), else
-the person's. Tab switches, new and closed tabs and answered dialogs are found by the session between
-two calls (tools/call.py) and come in as TabChanges at the start of the next call.
+the person's. Tab switches, new and closed tabs and answered dialogs are found between two calls (tab_changes.py) and
+come in as TabChanges at the start of the next call, or at the end of the call they happened during.
 """
 
 from __future__ import annotations
 
-import re
-
 from playwright.async_api import Page
 
+from browser_mcp.agent_action import AgentAction
 from browser_mcp.browser.agent_windows import AFTER_SLACK_MS, WHEEL_SLACK_MS, now_ms
-from browser_mcp.browser.call_news import CallNews, TabChange
 from browser_mcp.browser.page_watch import PageEvent
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.people.activity import (
-    CLAUSE_CHARS,
-    ActivityLog,
-    describe,
-    news_line,
-    shorten,
-    with_text,
-)
-from browser_mcp.people.person_script import PERSON_SCRIPT
+from browser_mcp.people.activity import CLAUSE_CHARS, ActivityLog, describe, news_line, with_text
+from browser_mcp.people.tab_changes import TabChange
 from browser_mcp.people.waiting import PersonWaiting
+from browser_mcp.text import shorten
 
 # Scrolling counts as the person's only right after their own wheel, key or click on that tab: the
 # page scrolls by itself too (anchors, scripts), and the agent's wheel scrolls on after its window.
 _SCROLL_AFTER_INPUT_MS = 1500.0
-# Tools whose replies are not actions on the browser (nothing to log for the agent).
-_READ_ONLY_TOOLS = frozenset({"snapshot", "screenshot", "wait_for", "console_messages", "activity"})
-_TAB_LISTING = re.compile(r"^(\d+\. |No tabs are open)")
 _AGENT_TEXT_CHARS = 160
 _URL_CHARS = 100
 _INPUT_WHAT = {"key": "pressed a key", "click": "clicked", "wheel": "scrolled"}
 
 
-class PersonEvents(CallNews):
+class PersonEvents:
     def __init__(self, session: BrowserSession, activity: ActivityLog, waiting: PersonWaiting) -> None:
         self.session = session
         self.activity = activity
         self.waiting = waiting
         self._input_at: dict[Page, float] = {}  # the person's latest input per tab (ms)
         self._visible_at: dict[Page, float] = {}  # when each tab last came to front (ms)
-
-    def install(self) -> None:
-        self.session.tab_scripts.append(PERSON_SCRIPT)
-        self.session.page_event_listeners.append(self.on_page_event)
-        self.session.action_observers.append(self.on_agent_action)
-        self.session.news = self
 
     # ---- reports from the tabs ------------------------------------------------------------------
 
@@ -64,7 +47,7 @@ class PersonEvents(CallNews):
         at = float(event.data.get("started") or event.at)
         # The agent's wheel reaches the page through the compositor, a moment after its call returned.
         after = WHEEL_SLACK_MS if event.data.get("what") == "wheel" else AFTER_SLACK_MS
-        if self.session.agent_windows.covers(at, after):
+        if self.session.windows.covers(at, after):
             return
         handler = getattr(self, f"_on_{event.kind}", None)
         if handler is not None:
@@ -139,22 +122,13 @@ class PersonEvents(CallNews):
         )
 
     def _tab_label(self, page: Page) -> str:
-        if page.is_closed():
-            return ""
-        pages = self.session.pages()
-        if page not in pages:
-            return ""
-        title = self.session.tab(page).title
-        return f"tab {pages.index(page) + 1}" + (f" '{shorten(title, 40)}'" if title else "")
+        return "" if page.is_closed() else self.session.tabs.known_label(page).short()
 
     # ---- the agent's side -------------------------------------------------------------------------
 
-    def on_agent_action(self, tool: str, lines: list[str]) -> None:
-        if tool in _READ_ONLY_TOOLS or not lines or (tool == "tabs" and _TAB_LISTING.match(lines[0])):
-            return
-        current = self.session.checkpoint.current
-        tab = self._tab_label(current) if current is not None else ""
-        self.activity.add("agent", shorten(lines[0], _AGENT_TEXT_CHARS), tab, kind=tool)
+    def on_agent_action(self, action: AgentAction) -> None:
+        tab = action.tab.short() if action.tab is not None else ""
+        self.activity.add("agent", shorten(action.summary, _AGENT_TEXT_CHARS), tab, kind=action.tool)
 
     # ---- the reply's first line and last lines ----------------------------------------------------
 
@@ -172,7 +146,7 @@ class PersonEvents(CallNews):
                 now = change.kind != "opened_behind"
                 at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()
                 entry = self.activity.add(
-                    "person", change.person_did, "", at / 1000, kind="tab", page=change.page
+                    "person", change.person_did(), "", at / 1000, kind="tab", page=change.page
                 )
                 # The line names the tab and its URL: its navigations need no clause of their own.
                 news = [e for e in news if not (e.kind == "navigate" and e.page is change.page)]
@@ -180,16 +154,18 @@ class PersonEvents(CallNews):
                 news.append(with_text(entry, where) if now else entry)
             elif change.kind == "navigated":
                 if not any(e.kind == "navigate" and e.page is change.page for e in news):
-                    notes.append(change.note)
+                    notes.append(change.note())
             else:
-                notes.append(change.note)
-                if change.person_did:  # in the log for `activity`; the note says it in this reply
-                    self.activity.add("person", change.person_did, kind=change.kind)
+                notes.append(change.note())
+                self.log_changes([change])  # in the log for `activity`; the note says it in this reply
         self.activity.mark_told()
         if not news:
             return notes
         news.sort(key=lambda entry: entry.at)
         return [news_line(describe(news)), *notes]
 
-    async def closing_lines(self) -> list[str]:
-        return await self.waiting.closing_lines()
+    def log_changes(self, changes: list[TabChange]) -> None:
+        """Closed tabs and answered dialogs that were the person's, for `activity`."""
+        for change in changes:
+            if change.kind in ("closed", "dialog_answered"):
+                self.activity.add("person", change.person_did(), kind=change.kind)

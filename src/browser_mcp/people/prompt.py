@@ -203,9 +203,6 @@ _HIDE_JS = """(() => {
   return true;
 })()"""
 
-# (page, event) -> None: how the session tells listeners about reports from tabs.
-Listener = Callable[[Page, PageEvent], None]
-
 
 @dataclass(frozen=True)
 class PromptSpec:
@@ -226,12 +223,12 @@ class PromptBar:
         self.id = secrets.token_hex(8)
         self.answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._open = False
-        self._listener: Listener = self._on_event
+        self._stop_listening: Callable[[], None] | None = None
 
     async def open(self, page: Page) -> None:
         """Draw the bar in `page` (the person's tab; raises if it cannot), then in every other tab."""
         self._open = True
-        self.session.page_event_listeners.append(self._listener)
+        self._stop_listening = self.session.tabs.listen(self._on_event)
         await self._draw(page)
         for other in self.session.pages():
             if other is not page:
@@ -242,12 +239,12 @@ class PromptBar:
         if not self._open:
             return
         self._open = False
-        with contextlib.suppress(ValueError):
-            self.session.page_event_listeners.remove(self._listener)
+        if self._stop_listening is not None:
+            self._stop_listening()
         pages = self.session.pages() if self.session.is_connected() else []
         # A tab with an open dialog runs no script until the dialog is answered: the removal waits
         # in the browser meanwhile, so the reply need not. Drawings already sent run before it.
-        held = [page for page in pages if self.session.tab(page).dialog is not None]
+        held = [page for page in pages if self.session.tabs.state(page).dialog is not None]
         for page in held:
             _in_background(self._erase(page, timeout_s=_HELD_ERASE_TIMEOUT_S))
         # Shielded: when the client cancels the call, the bar must still go (each removal is bounded).
@@ -289,9 +286,9 @@ class PromptBar:
             await asyncio.wait_for(watch.evaluate(_HIDE_JS, timeout_s=timeout_s), timeout_s)
 
     async def _watch(self, page: Page) -> TabWatch:
-        if self.session.tab(page).watch is None:
-            await self.session.wait_for_page_watches()  # a tab that just opened
-        watch = self.session.tab(page).watch
+        if self.session.tabs.state(page).watch is None:
+            await self.session.tabs.wait_for_page_watches()  # a tab that just opened
+        watch = self.session.tabs.state(page).watch
         if watch is None:
             raise RuntimeError("the tab has no channel for our scripts")
         return watch

@@ -17,14 +17,14 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from playwright.async_api import Locator, Page
 
-from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
-from browser_mcp.errors import ToolError
+from browser_mcp.errors import Problem
 from browser_mcp.neko import NekoLink
-from browser_mcp.people.activity import ActivityLog, describe, shorten
+from browser_mcp.people.activity import ActivityLog, describe
 from browser_mcp.people.intent import AgentIntent
 from browser_mcp.people.person_script import FIELD_JS, VALUE_CHARS
 from browser_mcp.progress import with_progress
+from browser_mcp.text import shorten
 
 _NEKO_POLL_S = 0.5  # neko's API says who holds control, not when that changes: ask again this often
 _FIELD_READ_MS = 1000
@@ -48,10 +48,7 @@ class FieldCheck:
 
 
 class PersonWaiting:
-    def __init__(
-        self, session: BrowserSession, activity: ActivityLog, settings: Settings, neko: NekoLink | None
-    ) -> None:
-        self.session = session
+    def __init__(self, activity: ActivityLog, settings: Settings, neko: NekoLink | None) -> None:
         self.activity = activity
         self.settings = settings
         self.neko = neko
@@ -60,12 +57,12 @@ class PersonWaiting:
         self._call_began_at_seq = 0  # the log's state when the current call began
 
     async def before_input(self, ctx: Context[Any, Any] | None, page: Page, intent: AgentIntent) -> None:
-        """Return when the agent may act; raise ToolError if the person stays busy (or policy=fail)."""
+        """Return when the agent may act; raise Problem if the person stays busy (or policy=fail)."""
         policy = self.settings.person_policy
         busy = await self._busy() if policy != "ignore" else None
         if busy is not None:
             if policy == "fail":
-                raise ToolError(_busy_error(busy, None))
+                raise Problem(_busy_error(busy, None))
             started = time.monotonic()
             wait_s = self.settings.person_wait_s
             doing = "holds control in neko" if busy.in_neko else "is using the page"
@@ -75,7 +72,7 @@ class PersonWaiting:
                     await ctx.report_progress(0, wait_s, message)
             busy = await with_progress(ctx, self._until_quiet(started + wait_s), message, wait_s)
             if busy is not None:
-                raise ToolError(_busy_error(busy, wait_s))
+                raise Problem(_busy_error(busy, wait_s))
             meanwhile = describe(self.activity.untold())
             self.activity.mark_told()
             they = f"; meanwhile they {meanwhile}" if meanwhile else ""

@@ -3,53 +3,41 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated
 
-from mcp.server.mcpserver import Context, MCPServer
 from pydantic import Field
 
-from browser_mcp.browser.session import BrowserSession
-from browser_mcp.people import CoBrowsing
 from browser_mcp.people.activity import LOG_LIMIT, ActivityEntry
-from browser_mcp.tools.annotations import read_only
-from browser_mcp.tools.call import NeedsPage, ToolCall, run_tool
+from browser_mcp.tools.frame import ToolCall
+from browser_mcp.tools.spec import Kind, NeedsPage, tool
 
 
-def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrowsing) -> None:
-    @server.tool(
-        annotations=read_only("Activity"),
-        structured_output=False,
-        description="The recent log of who did what in the shared browser, oldest first: the person's own "
-        "actions (clicks, typing, navigations, tab switches, dialogs they answered) and yours, with how long "
-        "ago and on which tab. Password values are never shown.",
-    )
-    async def activity(
-        ctx: Context[Any, Any],
-        limit: Annotated[
-            int, Field(ge=1, le=LOG_LIMIT, description="How many of the latest entries to show.")
-        ] = 30,
-    ) -> str:
-        async def body(call: ToolCall) -> None:
-            log = cobrowsing.activity
-            entries = log.recent(limit)
-            if not entries:
-                call.reply.say("Nothing logged yet: neither the person nor you have acted in the browser.")
-                return
-            now = time.time()
-            shown = f"the last {len(entries)} of {len(log.entries)}" if len(log.entries) > limit else "all"
-            call.reply.say(f"Who did what, oldest first ({shown} entries):")
-            call.reply.say("\n".join(_line(entry, now) for entry in entries))
-
-        call = await run_tool(
-            session,
-            ctx,
-            "activity",
-            body,
-            needs_page=NeedsPage.NO,
-            blocked_by_dialog=False,
-            report_effects=False,
-        )
-        return call.reply.text()
+@tool(
+    "activity",
+    title="Activity",
+    kind=Kind.READ_ONLY,
+    needs_page=NeedsPage.NO,
+    blocked_by_dialog=False,
+    reports_effects=False,
+    description="The recent log of who did what in the shared browser, oldest first: the person's own "
+    "actions (clicks, typing, navigations, tab switches, dialogs they answered) and yours, with how long "
+    "ago and on which tab. Password values are never shown.",
+)
+async def activity(
+    call: ToolCall,
+    limit: Annotated[
+        int, Field(ge=1, le=LOG_LIMIT, description="How many of the latest entries to show.")
+    ] = 30,
+) -> None:
+    log = call.people.activity
+    entries = log.recent(limit)
+    if not entries:
+        call.reply.say("Nothing logged yet: neither the person nor you have acted in the browser.")
+        return
+    now = time.time()
+    shown = f"the last {len(entries)} of {len(log.entries)}" if len(log.entries) > limit else "all"
+    call.reply.say(f"Who did what, oldest first ({shown} entries):")
+    call.reply.say("\n".join(_line(entry, now) for entry in entries))
 
 
 def _line(entry: ActivityEntry, now: float) -> str:
@@ -64,3 +52,6 @@ def _ago(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min ago"
     return f"{seconds / 3600:.1f} h ago"
+
+
+TOOLS = [activity]

@@ -1,4 +1,8 @@
-"""click, hover, type, fill_form, select_option, press_key, scroll: the agent's hands on the page."""
+"""click, hover, type, fill_form, select_option, press_key, scroll: the agent's hands on the page.
+
+Each acts inside the person's side's `agent_turn` (wait for a busy person, show the overlay), through
+`perform` (race against dialogs, wait for what the action caused), then says what changed.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,14 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-from mcp.server.mcpserver import Context, MCPServer
 from pydantic import BaseModel, Field
 
-from browser_mcp.browser.actions import perform
+from browser_mcp.browser.actions import Outcome, perform
 from browser_mcp.browser.locate import Target, locate
-from browser_mcp.browser.session import BrowserSession
-from browser_mcp.errors import ToolError, explain
-from browser_mcp.people import AgentIntent, CoBrowsing
-from browser_mcp.tools.annotations import acts_on_page, destructive
-from browser_mcp.tools.call import ToolCall, run_tool
-from browser_mcp.tools.outcome import describe_outcome
+from browser_mcp.people import AgentIntent
+from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import Element, Ref, Selector
+from browser_mcp.tools.spec import Kind, tool
 
 # Waits (a few frames at most) for the wheel's scroll to land, then reports where the page is.
 _SCROLL_POSITION_JS = """([x0, y0]) => new Promise(resolve => {
@@ -48,262 +48,252 @@ class FormField(BaseModel):
     )
 
 
-def register(server: MCPServer[Any], session: BrowserSession, cobrowsing: CoBrowsing) -> None:
-    timeout_ms = session.settings.action_timeout * 1000
-    timeout_s = session.settings.action_timeout
+async def _act(call: ToolCall, intent: AgentIntent, action: Callable[[], Awaitable[Any]]) -> Outcome[Any]:
+    """One input action on the person's tab, as the agent's turn."""
+    page = call.page
+    async with call.people.agent_turn(call.ctx, page, intent):
+        return await perform(call.session, page, action)
 
-    async def act_on_element(
-        ctx: Context[Any, Any],
-        tool: str,
-        ref: str | None,
-        selector: str | None,
-        element: str | None,
-        action: Callable[[Target], Awaitable[object]],
-        done: Callable[[Target], str],
-        verb: str,
-        text: str | None = None,
-    ) -> str:
-        async def body(call: ToolCall) -> None:
-            page = call.page
-            target = await locate(session, page, ref, selector, element)
-            url_before = page.url
-            intent = AgentIntent(tool, f"{verb} {target.label}", target.locator, text)
-            try:
-                async with cobrowsing.agent_turn(ctx, page, intent):
-                    outcome = await perform(session, page, lambda: action(target))
-            except Exception as exc:
-                raise explain(exc, tool, target.label, timeout_s) from exc
-            call.reply.say(done(target))
-            await describe_outcome(call, outcome, url_before)
 
-        return (await run_tool(session, ctx, tool, body)).reply.text()
+async def _on_element(
+    call: ToolCall,
+    ref: str | None,
+    selector: str | None,
+    element: str | None,
+    verb: str,
+    action: Callable[[Target], Awaitable[Any]],
+    text: str | None = None,
+) -> Target:
+    """Find the element and act on it; the page's reaction is said after the caller's line."""
+    page = call.page
+    target = await locate(call.session, page, ref, selector, element)
+    call.target = target.label
+    url_before = page.url
+    intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text)
+    outcome = await _act(call, intent, lambda: action(target))
+    await _describe_outcome(call, outcome, url_before)
+    return target
 
-    @server.tool(
-        annotations=destructive("Click"),
-        structured_output=False,
-        description="Click an element (by ref from the latest snapshot, or selector) in the person's tab. "
-        "Replies with what changed: new URL, new tab, an open dialog.",
+
+async def _describe_outcome(call: ToolCall, outcome: Outcome[Any], url_before: str) -> None:
+    page = call.current
+    if page is None or page.is_closed() or outcome.dialog_opened:
+        return
+    if outcome.navigated or page.url != url_before:
+        title = await call.tabs.title_of(page, fresh=True)
+        loading = " (still loading)" if outcome.still_loading else ""
+        call.reply.effect(f"Page: '{title}' ({page.url}){loading}.")
+
+
+def _timeout_ms(call: ToolCall) -> float:
+    return call.settings.action_timeout * 1000
+
+
+@tool(
+    "click",
+    title="Click",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Click an element (by ref from the latest snapshot, or selector) in the person's tab. "
+    "Replies with what changed: new URL, new tab, an open dialog.",
+)
+async def click(
+    call: ToolCall,
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+    button: Annotated[Literal["left", "right", "middle"], Field(description="Mouse button.")] = "left",
+    double: Annotated[bool, Field(description="Double-click.")] = False,
+    modifiers: Annotated[list[Modifier] | None, Field(description="Keys held during the click.")] = None,
+) -> None:
+    timeout = _timeout_ms(call)
+
+    async def press(target: Target) -> None:
+        if double:
+            await target.locator.dblclick(button=button, modifiers=modifiers, timeout=timeout)
+        else:
+            await target.locator.click(button=button, modifiers=modifiers, timeout=timeout)
+
+    verb = "double-click" if double else ("right-click" if button == "right" else "click")
+    target = await _on_element(call, ref, selector, element, verb, press)
+    call.reply.say(f"{verb.capitalize()}ed {target.label}.")
+
+
+@tool(
+    "hover",
+    title="Hover",
+    kind=Kind.ACTS,
+    idempotent=True,
+    timeout="action",
+    description="Move the mouse over an element (opens hover menus and tooltips).",
+)
+async def hover(call: ToolCall, ref: Ref = None, selector: Selector = None, element: Element = None) -> None:
+    timeout = _timeout_ms(call)
+    target = await _on_element(
+        call, ref, selector, element, "hover over", lambda t: t.locator.hover(timeout=timeout)
     )
-    async def click(
-        ctx: Context[Any, Any],
-        ref: Ref = None,
-        selector: Selector = None,
-        element: Element = None,
-        button: Annotated[Literal["left", "right", "middle"], Field(description="Mouse button.")] = "left",
-        double: Annotated[bool, Field(description="Double-click.")] = False,
-        modifiers: Annotated[list[Modifier] | None, Field(description="Keys held during the click.")] = None,
-    ) -> str:
-        async def action(target: Target) -> None:
-            if double:
-                await target.locator.dblclick(button=button, modifiers=modifiers, timeout=timeout_ms)
-            else:
-                await target.locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
+    call.reply.say(f"Hovered {target.label}.")
 
-        verb = "Double-clicked" if double else ("Right-clicked" if button == "right" else "Clicked")
-        about_to = "double-click" if double else ("right-click" if button == "right" else "click")
-        return await act_on_element(
-            ctx, "click", ref, selector, element, action, lambda t: f"{verb} {t.label}.", about_to
-        )
 
-    @server.tool(
-        annotations=acts_on_page("Hover", idempotent=True),
-        structured_output=False,
-        description="Move the mouse over an element (opens hover menus and tooltips).",
+@tool(
+    "type",
+    title="Type text",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Type text into an editable element, replacing its content. `submit` presses Enter after; "
+    "`slowly` types key by key (for fields that react to each key).",
+)
+async def type_text(
+    call: ToolCall,
+    text: Annotated[str, Field(description="The text to type.")],
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+    submit: Annotated[bool, Field(description="Press Enter after typing.")] = False,
+    slowly: Annotated[bool, Field(description="Type one key at a time instead of filling at once.")] = False,
+) -> None:
+    timeout = _timeout_ms(call)
+
+    async def write(target: Target) -> None:
+        locator = target.locator
+        if slowly:
+            await locator.click(timeout=timeout)
+            # Typing over a selection replaces it, as without `slowly`, with no extra key events.
+            await locator.select_text(timeout=timeout)
+            await locator.press_sequentially(text, delay=30, timeout=timeout + 50 * len(text))
+        else:
+            await locator.fill(text, timeout=timeout)
+        if submit:
+            await locator.press("Enter", timeout=timeout)
+
+    # After Enter the page may well empty the field: only a plain fill is checked afterwards.
+    target = await _on_element(call, ref, selector, element, "type into", write, None if submit else text)
+    then = " and pressed Enter" if submit else ""
+    call.reply.say(f"Typed {len(text)} characters into {target.label}{then}.")
+
+
+@tool(
+    "select_option",
+    title="Select option",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Choose options in a <select> (by label or value).",
+)
+async def select_option(
+    call: ToolCall,
+    values: Annotated[list[str], Field(min_length=1, description="Labels or values to select.")],
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+) -> None:
+    timeout = _timeout_ms(call)
+    target = await _on_element(
+        call,
+        ref,
+        selector,
+        element,
+        "choose an option in",
+        lambda t: t.locator.select_option(values, timeout=timeout),
     )
-    async def hover(
-        ctx: Context[Any, Any], ref: Ref = None, selector: Selector = None, element: Element = None
-    ) -> str:
-        async def action(target: Target) -> None:
-            await target.locator.hover(timeout=timeout_ms)
+    call.reply.say(f"Selected {', '.join(repr(v) for v in values)} in {target.label}.")
 
-        return await act_on_element(
-            ctx, "hover", ref, selector, element, action, lambda t: f"Hovered {t.label}.", "hover over"
-        )
 
-    @server.tool(
-        name="type",
-        annotations=destructive("Type text"),
-        structured_output=False,
-        description="Type text into an editable element, replacing its content. `submit` presses Enter after; "
-        "`slowly` types key by key (for fields that react to each key).",
-    )
-    async def type_text(
-        ctx: Context[Any, Any],
-        text: Annotated[str, Field(description="The text to type.")],
-        ref: Ref = None,
-        selector: Selector = None,
-        element: Element = None,
-        submit: Annotated[bool, Field(description="Press Enter after typing.")] = False,
-        slowly: Annotated[
-            bool, Field(description="Type one key at a time instead of filling at once.")
-        ] = False,
-    ) -> str:
-        async def action(target: Target) -> None:
-            if slowly:
-                await target.locator.click(timeout=timeout_ms)
-                # Typing over a selection replaces it, as without `slowly`, with no extra key events.
-                await target.locator.select_text(timeout=timeout_ms)
-                await target.locator.press_sequentially(text, delay=30, timeout=timeout_ms + 50 * len(text))
-            else:
-                await target.locator.fill(text, timeout=timeout_ms)
-            if submit:
-                await target.locator.press("Enter", timeout=timeout_ms)
-
-        then = " and pressed Enter" if submit else ""
-        return await act_on_element(
-            ctx,
-            "type",
-            ref,
-            selector,
-            element,
-            action,
-            lambda t: f"Typed {len(text)} characters into {t.label}{then}.",
-            "type into",
-            None if submit else text,  # after Enter the page may well empty the field
-        )
-
-    @server.tool(
-        annotations=destructive("Select option"),
-        structured_output=False,
-        description="Choose options in a <select> (by label or value).",
-    )
-    async def select_option(
-        ctx: Context[Any, Any],
-        values: Annotated[list[str], Field(min_length=1, description="Labels or values to select.")],
-        ref: Ref = None,
-        selector: Selector = None,
-        element: Element = None,
-    ) -> str:
-        async def action(target: Target) -> list[str]:
-            return await target.locator.select_option(values, timeout=timeout_ms)
-
-        return await act_on_element(
-            ctx,
-            "select_option",
-            ref,
-            selector,
-            element,
-            action,
-            lambda t: f"Selected {', '.join(repr(v) for v in values)} in {t.label}.",
-            "choose an option in",
-        )
-
-    @server.tool(
-        annotations=destructive("Fill form"),
-        structured_output=False,
-        description="Fill several form fields in one call: textboxes, checkboxes, radios, comboboxes, sliders.",
-    )
-    async def fill_form(
-        ctx: Context[Any, Any],
-        fields: Annotated[list[FormField], Field(min_length=1, description="The fields to fill, in order.")],
-    ) -> str:
-        async def body(call: ToolCall) -> None:
-            page = call.page
-            url_before = page.url
-            targets = [await locate(session, page, f.ref, f.selector, f.element) for f in fields]
-            filled: list[str] = []
-            outcome = None
-            for field, target in zip(fields, targets, strict=True):
-                text = field.value if field.type == "textbox" else None
-                intent = AgentIntent("fill_form", f"fill {target.label}", target.locator, text)
-                try:
-                    async with cobrowsing.agent_turn(ctx, page, intent):
-                        outcome = await perform(
-                            session, page, functools.partial(_fill_one, target, field, timeout_ms)
-                        )
-                except Exception as exc:
-                    done = f" Filled before it: {', '.join(filled)}." if filled else ""
-                    raise ToolError(f"{explain(exc, 'fill_form', target.label, timeout_s)}{done}") from exc
-                filled.append(target.label)
-                if outcome.dialog_opened:
-                    break
-            call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {', '.join(filled)}.")
-            if outcome is not None:
-                await describe_outcome(call, outcome, url_before)
-
-        return (await run_tool(session, ctx, "fill_form", body)).reply.text()
-
-    @server.tool(
-        annotations=destructive("Press key"),
-        structured_output=False,
-        description="Press a key or combination in the person's tab, e.g. Enter, Escape, ArrowDown, Control+A.",
-    )
-    async def press_key(
-        ctx: Context[Any, Any],
-        key: Annotated[
-            str, Field(description="Key name or combination: Enter, Tab, a, Shift+Tab, Control+A.")
-        ],
-    ) -> str:
-        async def body(call: ToolCall) -> None:
-            page = call.page
-            url_before = page.url
-            try:
-                async with cobrowsing.agent_turn(ctx, page, AgentIntent("press_key", f"press {key}")):
-                    outcome = await perform(session, page, lambda: page.keyboard.press(key))
-            except Exception as exc:
-                raise explain(exc, "press_key", key, timeout_s) from exc
-            call.reply.say(f"Pressed {key}.")
-            await describe_outcome(call, outcome, url_before)
-
-        return (await run_tool(session, ctx, "press_key", body)).reply.text()
-
-    @server.tool(
-        annotations=acts_on_page("Scroll"),
-        structured_output=False,
-        description="Scroll the person's tab: by `direction` and `amount` pixels, or until an element "
-        "(ref/selector) is in view.",
-    )
-    async def scroll(
-        ctx: Context[Any, Any],
-        direction: Annotated[
-            Literal["down", "up", "left", "right"], Field(description="Where to scroll.")
-        ] = "down",
-        amount: Annotated[int, Field(ge=1, le=100_000, description="Pixels to scroll.")] = 600,
-        ref: Ref = None,
-        selector: Selector = None,
-        element: Element = None,
-    ) -> str:
-        async def body(call: ToolCall) -> None:
-            page = call.page
-            if ref or selector:
-                target = await locate(session, page, ref, selector, element)
-                intent = AgentIntent("scroll", f"scroll to {target.label}", target.locator)
-                try:
-                    async with cobrowsing.agent_turn(ctx, page, intent):
-                        await perform(
-                            session,
-                            page,
-                            lambda: target.locator.scroll_into_view_if_needed(timeout=timeout_ms),
-                        )
-                except Exception as exc:
-                    raise explain(exc, "scroll", target.label, timeout_s) from exc
-                call.reply.say(f"Scrolled {target.label} into view.")
-                return
-            dx = {"left": -amount, "right": amount}.get(direction, 0)
-            dy = {"up": -amount, "down": amount}.get(direction, 0)
-            try:
-                before = await page.evaluate("() => [scrollX, scrollY]")
-                async with cobrowsing.agent_turn(ctx, page, AgentIntent("scroll", f"scroll {direction}")):
-                    await perform(session, page, lambda: page.mouse.wheel(dx, dy))
-                position = await page.evaluate(_SCROLL_POSITION_JS, before)
-            except Exception as exc:
-                raise explain(exc, "scroll") from exc
-            x, y, max_y = position
-            call.reply.say(
-                f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
-            )
-
-        return (await run_tool(session, ctx, "scroll", body)).reply.text()
+@tool(
+    "fill_form",
+    title="Fill form",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Fill several form fields in one call: textboxes, checkboxes, radios, comboboxes, sliders.",
+)
+async def fill_form(
+    call: ToolCall,
+    fields: Annotated[list[FormField], Field(min_length=1, description="The fields to fill, in order.")],
+) -> None:
+    page = call.page
+    url_before = page.url
+    targets = [await locate(call.session, page, f.ref, f.selector, f.element) for f in fields]
+    filled: list[str] = []
+    outcome = None
+    for field, target in zip(fields, targets, strict=True):
+        call.target = target.label
+        text = field.value if field.type == "textbox" else None
+        intent = AgentIntent("fill_form", f"fill {target.name}", target.locator, text)
+        outcome = await _act(call, intent, functools.partial(_fill_one, target, field, _timeout_ms(call)))
+        filled.append(target.label)
+        call.partial = f"Filled before it: {', '.join(filled)}."
+        if outcome.dialog_opened:
+            break
+    call.target = None
+    call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {', '.join(filled)}.")
+    if outcome is not None:
+        await _describe_outcome(call, outcome, url_before)
 
 
 async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None:
     locator = target.locator
-    if field.type == "textbox" or field.type == "slider":
+    if field.type in ("textbox", "slider"):
         await locator.fill(field.value, timeout=timeout_ms)
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
         await locator.set_checked(wanted, timeout=timeout_ms)
-    elif field.type == "combobox":
+    else:  # combobox
         await locator.select_option(field.value, timeout=timeout_ms)
-    else:  # pragma: no cover - the Literal type rules this out
-        raise ToolError(f"Unknown field type {field.type}.")
+
+
+@tool(
+    "press_key",
+    title="Press key",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Press a key or combination in the person's tab, e.g. Enter, Escape, ArrowDown, Control+A.",
+)
+async def press_key(
+    call: ToolCall,
+    key: Annotated[str, Field(description="Key name or combination: Enter, Tab, a, Shift+Tab, Control+A.")],
+) -> None:
+    page = call.page
+    call.target = key
+    url_before = page.url
+    outcome = await _act(call, AgentIntent("press_key", f"press {key}"), lambda: page.keyboard.press(key))
+    call.reply.say(f"Pressed {key}.")
+    await _describe_outcome(call, outcome, url_before)
+
+
+@tool(
+    "scroll",
+    title="Scroll",
+    kind=Kind.ACTS,
+    timeout="action",
+    description="Scroll the person's tab: by `direction` and `amount` pixels, or until an element "
+    "(ref/selector) is in view.",
+)
+async def scroll(
+    call: ToolCall,
+    direction: Annotated[
+        Literal["down", "up", "left", "right"], Field(description="Where to scroll.")
+    ] = "down",
+    amount: Annotated[int, Field(ge=1, le=100_000, description="Pixels to scroll.")] = 600,
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+) -> None:
+    page = call.page
+    if ref or selector:
+        timeout = _timeout_ms(call)
+        target = await locate(call.session, page, ref, selector, element)
+        call.target = target.label
+        intent = AgentIntent("scroll", f"scroll to {target.name}", target.locator)
+        await _act(call, intent, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout))
+        call.reply.say(f"Scrolled {target.label} into view.")
+        return
+    dx = {"left": -amount, "right": amount}.get(direction, 0)
+    dy = {"up": -amount, "down": amount}.get(direction, 0)
+    before = await page.evaluate("() => [scrollX, scrollY]")
+    await _act(call, AgentIntent("scroll", f"scroll {direction}"), lambda: page.mouse.wheel(dx, dy))
+    x, y, max_y = await page.evaluate(_SCROLL_POSITION_JS, before)
+    call.reply.say(
+        f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
+    )
+
+
+TOOLS = [click, hover, type_text, select_option, fill_form, press_key, scroll]

@@ -2,59 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from mcp.server.mcpserver import Context, Image, MCPServer
+from mcp.server.mcpserver import Image
 from playwright.async_api import Locator
 from pydantic import Field
 
 from browser_mcp.browser.capture import ImageTooLargeError, capture
 from browser_mcp.browser.locate import locate
-from browser_mcp.browser.session import BrowserSession
-from browser_mcp.errors import ToolError, explain
-from browser_mcp.tools.annotations import read_only
-from browser_mcp.tools.call import ToolCall, run_tool
+from browser_mcp.errors import Problem
+from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import Element, Ref, Selector
+from browser_mcp.tools.spec import Kind, tool
 
 
-def register(server: MCPServer[Any], session: BrowserSession) -> None:
-    timeout_s = session.settings.action_timeout
+@tool(
+    "screenshot",
+    title="Screenshot",
+    kind=Kind.READ_ONLY,
+    reports_effects=False,
+    timeout="action",
+    description="Screenshot of the tab the person sees (the viewport, the full page, or one element). "
+    "Use snapshot to find refs and act; use this to look at visual layout.",
+)
+async def screenshot(
+    call: ToolCall,
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+    full_page: Annotated[
+        bool, Field(description="The whole scrollable page, not only the viewport.")
+    ] = False,
+    format: Annotated[Literal["png", "jpeg"], Field(description="Image format.")] = "png",
+) -> None:
+    page = call.page
+    target: Locator | None = None
+    what = "the full page" if full_page else "the viewport"
+    if ref or selector:
+        located = await locate(call.session, page, ref, selector, element)
+        target, what = located.locator, located.label
+        call.target = what
+    try:
+        data, kind, note = await capture(
+            page, target, format, full_page and target is None, call.settings.action_timeout
+        )
+    except ImageTooLargeError as exc:
+        raise Problem(f"screenshot failed: {exc}.") from exc
+    call.reply.images.append(Image(data=data, format=kind))
+    call.reply.say(f"Screenshot of {what} of '{await call.tabs.title_of(page)}' ({page.url}){note}.")
 
-    @server.tool(
-        annotations=read_only("Screenshot"),
-        structured_output=False,
-        description="Screenshot of the tab the person sees (the viewport, the full page, or one element). "
-        "Use snapshot to find refs and act; use this to look at visual layout.",
-    )
-    async def screenshot(
-        ctx: Context[Any, Any],
-        ref: Ref = None,
-        selector: Selector = None,
-        element: Element = None,
-        full_page: Annotated[
-            bool, Field(description="The whole scrollable page, not only the viewport.")
-        ] = False,
-        format: Annotated[Literal["png", "jpeg"], Field(description="Image format.")] = "png",
-    ) -> list[object]:
-        images: list[Image] = []
 
-        async def body(call: ToolCall) -> None:
-            page = call.page
-            target: Locator | None = None
-            what = "the full page" if full_page else "the viewport"
-            if ref or selector:
-                located = await locate(session, page, ref, selector, element)
-                target, what = located.locator, located.label
-            try:
-                data, kind, note = await capture(
-                    page, target, format, full_page and target is None, timeout_s
-                )
-            except ImageTooLargeError as exc:
-                raise ToolError(f"screenshot failed: {exc}.") from exc
-            except Exception as exc:
-                raise explain(exc, "screenshot", what if target is not None else None, timeout_s) from exc
-            images.append(Image(data=data, format=kind))
-            call.reply.say(f"Screenshot of {what} of '{await session.title_of(page)}' ({page.url}){note}.")
-
-        call = await run_tool(session, ctx, "screenshot", body, report_effects=False)
-        return [call.reply.text(), *images]
+TOOLS = [screenshot]

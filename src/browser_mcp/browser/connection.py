@@ -1,0 +1,184 @@
+"""The connection to the one browser: attach over CDP or launch the embedded Chromium, and again after
+it went away; refuse with the reason a browser whose DevTools are disabled by policy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from playwright.async_api import Browser, CDPSession, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+
+from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
+from browser_mcp.config import Settings
+from browser_mcp.errors import Problem
+from browser_mcp.text import first_line
+
+log = logging.getLogger(__name__)
+
+_CONNECT_TIMEOUT_S = 10.0
+_PROBE_TIMEOUT_S = 1.0
+
+TargetListener = Callable[[dict[str, object]], None]
+
+
+class Connection:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.browser: Browser | None = None
+        self.had_browser = False
+        self._pw: Playwright | None = None
+        self._launched: LaunchedBrowser | None = None
+        self._cdp_port = settings.cdp_port
+        self._browser_cdp: CDPSession | None = None
+
+    @property
+    def cdp_url(self) -> str | None:
+        if self.settings.cdp_url:
+            return self.settings.cdp_url
+        return self._launched.cdp_url if self._launched else None
+
+    def is_connected(self) -> bool:
+        return self.browser is not None and self.browser.is_connected()
+
+    def launched_exited(self) -> bool:
+        return self._launched is not None and not self._launched.is_running()
+
+    async def answers(self) -> bool:
+        """One round trip to the browser itself: False if it is gone (before Playwright noticed)."""
+        if self._browser_cdp is None:
+            return True
+        try:
+            await asyncio.wait_for(self._browser_cdp.send("Browser.getVersion"), _PROBE_TIMEOUT_S)
+        except (TimeoutError, PlaywrightError):
+            return False
+        return True
+
+    async def open(
+        self, on_target_created: TargetListener, on_target_info_changed: TargetListener
+    ) -> Browser:
+        """Attach (launching the embedded browser first if needed); new tabs are told to the listeners."""
+        if self._pw is None:
+            self._pw = await async_playwright().start()
+        await self.drop()
+        if self.settings.cdp_url is not None:
+            url = self.settings.cdp_url
+            browser = await self._attach(url)
+        else:
+            url, browser = await self._attach_embedded()
+        self.browser = browser
+        self.had_browser = True
+        browser.on("disconnected", lambda gone: self._on_disconnected(gone, url))
+        try:
+            cdp = self._browser_cdp = await browser.new_browser_cdp_session()
+            cdp.on("Target.targetCreated", on_target_created)
+            cdp.on("Target.targetInfoChanged", on_target_info_changed)
+            await cdp.send("Target.setDiscoverTargets", {"discover": True})
+        except PlaywrightError as exc:  # not fatal: only popups are reported a call later
+            log.info("Cannot watch new tabs through CDP: %s", exc)
+        return browser
+
+    def require_browser(self) -> Browser:
+        if self.browser is None or not self.browser.is_connected():
+            raise Problem("The browser went away during this call; the next call reconnects.")
+        return self.browser
+
+    async def drop(self) -> None:
+        browser, self.browser = self.browser, None
+        self._browser_cdp = None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(browser.close(), 2)
+
+    async def close(self) -> None:
+        """Disconnect; stop only a browser this server launched."""
+        await self.drop()
+        if self._launched is not None:
+            await self._launched.terminate()
+            self._launched = None
+        if self._pw is not None:
+            with contextlib.suppress(Exception):
+                await self._pw.stop()
+            self._pw = None
+
+    def _on_disconnected(self, browser: Browser, url: str) -> None:
+        if browser is self.browser:  # not when we disconnect on purpose
+            log.warning("The browser at %s went away", url)
+
+    async def _attach(self, url: str) -> Browser:
+        assert self._pw is not None
+        try:
+            browser = await self._pw.chromium.connect_over_cdp(
+                url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
+            )
+        except PlaywrightError as exc:
+            raise _connect_error(url, exc) from exc
+        await _refuse_if_devtools_disabled(browser, url)
+        return browser
+
+    async def _attach_embedded(self) -> tuple[str, Browser]:
+        """Attach to the Chromium we launched, launching (again) if it is not there."""
+        launched = self._launched
+        if launched is not None and launched.is_running():
+            try:
+                return launched.cdp_url, await self._attach(launched.cdp_url)
+            except Problem:
+                # Closed but not yet exited, or hung: make sure it is gone, then start afresh.
+                log.warning("The embedded Chromium does not answer; starting it again")
+        if launched is not None:
+            await launched.terminate()
+        executable = find_browser(self.settings, self._playwright_chromium_path())
+        self._launched = await launch_chromium(self.settings, executable, self._cdp_port)
+        # Keep the port across restarts so a person's tools stay attached to the same address.
+        self._cdp_port = self._launched.port
+        return self._launched.cdp_url, await self._attach(self._launched.cdp_url)
+
+    def _playwright_chromium_path(self) -> str | None:
+        with contextlib.suppress(Exception):
+            assert self._pw is not None
+            return self._pw.chromium.executable_path
+        return None
+
+
+async def _refuse_if_devtools_disabled(browser: Browser, url: str) -> None:
+    """With DeveloperToolsAvailability=2 (neko's default policy) Chromium accepts the connection but
+    refuses to attach to any tab, so Playwright shows none. Try the tabs to tell that from a browser
+    with no tab, and disconnect with the reason."""
+    if any(context.pages for context in browser.contexts):
+        return
+    cdp = await browser.new_browser_cdp_session()
+    try:
+        targets = (await cdp.send("Target.getTargets"))["targetInfos"]
+        refusal: PlaywrightError | None = None
+        for tab in (target for target in targets if target.get("type") == "page"):
+            try:
+                attached = await cdp.send("Target.attachToTarget", {"targetId": tab["targetId"]})
+            except PlaywrightError as exc:
+                # "Not allowed". Policy 1 still refuses pages of extensions installed by policy.
+                refusal = exc
+                continue
+            await cdp.send("Target.detachFromTarget", {"sessionId": attached["sessionId"]})
+            return
+        if refusal is not None:
+            await browser.close()
+            raise _connect_error(url, refusal) from refusal
+    finally:
+        with contextlib.suppress(PlaywrightError):
+            await cdp.detach()
+
+
+def _connect_error(url: str, exc: PlaywrightError) -> Problem:
+    text = str(exc)
+    if "Not allowed" in text or "not inspectable" in text or ("403" in text and "DevTools" in text):
+        return Problem(
+            f"Cannot attach to the browser at {url}: DevTools are disabled by policy "
+            "(DeveloperToolsAvailability). Allow them in the browser's policies; see deploy/neko."
+        )
+    if "ECONNREFUSED" in text or "connect ECONN" in text:
+        return Problem(
+            f"Cannot reach the browser at {url}: connection refused. It may be restarting or not "
+            "started with --remote-debugging-port; try again shortly."
+        )
+    return Problem(f"Cannot attach to the browser at {url}: {first_line(text)}")
