@@ -201,3 +201,25 @@ async def test_server_leaves_the_persons_tabs_and_browser_open(
     # The tabs still answer: the browser is alive, not just the connection object.
     assert [await tab.title() for tab in tabs] == ["Home", "Two", "Form"]
     assert chromium.process is not None and chromium.process.poll() is None
+
+
+async def test_a_tab_keeps_its_name_while_others_come_and_go(agent: Agent, person: Person, site: Site) -> None:
+    """Replies name a tab by an id and its title that stay the same for the tab's whole life, never by a
+    number that looks like its place in the tab strip (the browser does not tell that place)."""
+    home, two = await home_and_two(agent, person, site)
+    replies = [await agent.ok("snapshot")]  # the person opened Two in front
+    await home.close()  # the person closes the first tab: Two is now first in their strip
+    replies.append(await agent.ok("snapshot"))
+    replies.append(await agent.ok("tabs", action="list"))
+    people = await person.open_tab(site.url("/people.html"))
+    replies.append(await agent.ok("snapshot"))
+    replies.append(await agent.ok("tabs", action="select", tab="t2"))
+
+    assert "opened a new tab in front: tab t2 'Two'" in replies[0], replies[0]
+    assert "Tab t1 'Home'" in replies[1] and replies[1].splitlines()[1].startswith("Tab t2: 'Two'"), replies[1]
+    assert replies[2].startswith("- t2 'Two'"), replies[2]
+    assert "tab t3 'Trip'" in replies[3], replies[3]
+    assert replies[4].startswith("Selected tab t2 'Two'"), replies[4]
+    assert await person.tab_in_front() is two and not people.is_closed()
+    for reply in replies:
+        assert not re.search(r"\b[Tt]ab \d", reply), reply

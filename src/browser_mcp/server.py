@@ -39,13 +39,20 @@ This browser is shared: a person watches it and may be using it at the same time
   `activity` lists who did what recently."""
 
 
-def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
+def build_runtime(settings: Settings, neko: NekoLink | None = None) -> Runtime:
+    """The browser, the person's side around it, and who hears of each agent action."""
     session = BrowserSession(settings, tab_scripts=TAB_SCRIPTS)
-    neko = NekoLink.from_settings(settings)
     people = CoBrowsing(session, settings, neko)
     runtime = Runtime(session, people, observers=[people.events.on_agent_action])
     if neko is not None and neko.chat:
         runtime.observers.append(neko.on_action)
+    return runtime
+
+
+def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
+    neko = NekoLink.from_settings(settings)
+    runtime = build_runtime(settings, neko)
+    session = runtime.session
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:

@@ -31,6 +31,7 @@ class ActivityEntry:
     subject: str = ""
     page: Page | None = field(default=None, compare=False, repr=False)
     seq: int = 0  # order of the last change, to tell what the agent has already been told
+    told: bool = False  # logged from a reply that said it already
 
 
 class ActivityLog:
@@ -52,11 +53,12 @@ class ActivityLog:
         subject: str = "",
         page: Page | None = None,
         coalesce: bool = False,
+        told: bool = False,
     ) -> ActivityEntry:
         """Log an action. `coalesce`: replace the latest entry if it is the same kind of action by the
         same side on the same subject in the same tab (one entry per field typed in, not per key)."""
         entry = ActivityEntry(
-            time.time() if at is None else at, who, text, tab, kind, subject, page, next(self._seq)
+            time.time() if at is None else at, who, text, tab, kind, subject, page, next(self._seq), told
         )
         last = self.entries[-1] if self.entries else None
         if (
@@ -85,7 +87,11 @@ class ActivityLog:
     def untold(self) -> list[ActivityEntry]:
         """The person's entries no reply has mentioned yet, oldest first."""
         return sorted(
-            (entry for entry in self.entries if entry.who == "person" and entry.seq > self._told),
+            (
+                entry
+                for entry in self.entries
+                if entry.who == "person" and entry.seq > self._told and not entry.told
+            ),
             key=lambda entry: entry.at,
         )
 

@@ -168,4 +168,4 @@ class PersonEvents:
         """Closed tabs and answered dialogs that were the person's, for `activity`."""
         for change in changes:
             if change.kind in ("closed", "dialog_answered"):
-                self.activity.add("person", change.person_did(), kind=change.kind)
+                self.activity.add("person", change.person_did(), kind=change.kind, told=True)
