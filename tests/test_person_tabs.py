@@ -138,9 +138,11 @@ async def test_tabs_close_by_id(agent: Agent, person: Person, site: Site) -> Non
     reply = await agent.ok("tabs", action="close", tab="t1")
 
     assert "Closed" in reply and "Home" in reply
+    assert "during this call" not in reply, reply  # the agent's own close is not news about the person
     assert await _closed_soon(home)
     assert not two.is_closed()
     assert person.tabs == [two]
+    assert not (await agent.ok("snapshot")).startswith("Note:")
 
 
 async def _closed_soon(page: Page) -> bool:
@@ -203,7 +205,9 @@ async def test_server_leaves_the_persons_tabs_and_browser_open(
     assert chromium.process is not None and chromium.process.poll() is None
 
 
-async def test_a_tab_keeps_its_name_while_others_come_and_go(agent: Agent, person: Person, site: Site) -> None:
+async def test_a_tab_keeps_its_name_while_others_come_and_go(
+    agent: Agent, person: Person, site: Site
+) -> None:
     """Replies name a tab by an id and its title that stay the same for the tab's whole life, never by a
     number that looks like its place in the tab strip (the browser does not tell that place)."""
     home, two = await home_and_two(agent, person, site)
@@ -216,7 +220,9 @@ async def test_a_tab_keeps_its_name_while_others_come_and_go(agent: Agent, perso
     replies.append(await agent.ok("tabs", action="select", tab="t2"))
 
     assert "opened a new tab in front: tab t2 'Two'" in replies[0], replies[0]
-    assert "Tab t1 'Home'" in replies[1] and replies[1].splitlines()[1].startswith("Tab t2: 'Two'"), replies[1]
+    assert "Tab t1 'Home'" in replies[1] and replies[1].splitlines()[1].startswith("Tab t2: 'Two'"), replies[
+        1
+    ]
     assert replies[2].startswith("- t2 'Two'"), replies[2]
     assert "tab t3 'Trip'" in replies[3], replies[3]
     assert replies[4].startswith("Selected tab t2 'Two'"), replies[4]

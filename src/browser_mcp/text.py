@@ -38,7 +38,7 @@ def is_ref(text: str) -> bool:
 
 def clean_ref(text: str) -> str:
     """What a model may pass as a ref ("ref=e12", "[e12]", " e12") down to "e12"."""
-    return text.strip().removeprefix("ref=").strip("[]")
+    return text.strip().strip("[]").removeprefix("ref=")
 
 
 def without_refs(text: str) -> str:

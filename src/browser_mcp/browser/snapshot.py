@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from browser_mcp.browser.locate import locate
+from browser_mcp.browser.secrets import hide_secrets
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.tab_state import TabState
 from browser_mcp.text import REF_PATTERN, shorten
@@ -63,6 +64,7 @@ async def take_snapshot(
         text = await target.locator.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
     else:
         text = await page.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
+    text = await hide_secrets(page, text)  # before anything keeps or shows it
     refs = {found.group(3): _label(found.group(1), found.group(2)) for found in _REF_LINE.finditer(text)}
     return Snapshot(text, refs, key, scoped=bool(ref))
 
@@ -78,12 +80,16 @@ def _label(role: str, name: str | None) -> str:
 
 
 def cut_to_budget(text: str, offset: int, max_chars: int) -> SnapshotPage:
-    """Cut at line ends so no line (and no ref) is split; `offset` is a character position."""
+    """Cut at line ends so no line (and no ref) is split, except a line longer than the whole budget;
+    `offset` is a character position."""
     total = len(text)
     start = min(max(offset, 0), total)
-    if start > 0:
-        # Start at the beginning of the line that holds `start`.
-        start = text.rfind("\n", 0, start) + 1
+    line_start = text.rfind("\n", 0, start) + 1 if start > 0 else 0
+    line_end = text.find("\n", start)
+    # Start at the beginning of the line that holds `start`, unless that line is longer than the budget
+    # (the previous part had to split it: go on from where it stopped).
+    if (line_end if line_end >= 0 else total) - line_start <= max_chars:
+        start = line_start
     end = min(start + max_chars, total)
     if end < total:
         line_end = text.rfind("\n", start, end)

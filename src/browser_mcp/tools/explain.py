@@ -82,7 +82,7 @@ def explain(exc: BaseException, what: str, timeout_s: float | None = None) -> st
             f"{what} failed: the selector matches {n} elements. Use a ref from a snapshot, "
             "or a more specific selector."
         )
-    net = re.search(r"net::(ERR_[A-Z_]+)", text)
+    net = re.search(r"net::(ERR_[A-Z0-9_]+)", text)
     if net:
         code = net.group(1)
         hint = next((h for key, h in _NET_ERROR_HINTS.items() if code.startswith(key)), "")

@@ -12,7 +12,7 @@ from pydantic import Field
 from browser_mcp.browser.actions import perform
 from browser_mcp.progress import with_progress
 from browser_mcp.tools.frame import ToolCall
-from browser_mcp.tools.spec import Kind, NeedsPage, tool
+from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
 
 _ERROR_PAGE_WAIT_MS = 1000
 _PAST = {"navigate": "Navigated", "go back": "Went back", "go forward": "Went forward", "reload": "Reloaded"}
@@ -96,26 +96,23 @@ async def navigate(
     await _go(call, "navigate", go, checked)
 
 
-@tool(
-    "go_back",
-    title="Go back",
-    kind=Kind.DESTRUCTIVE,
-    timeout="navigation",
-    description="Go back to the previous page in the person's tab history.",
-)
-async def go_back(call: ToolCall) -> None:
-    await _go(call, "go back", lambda page, timeout_ms: _history(page, page.go_back, timeout_ms))
+def _history_tool(name: str, verb: str, where: str) -> ToolSpec:
+    """go_back and go_forward: one step through the person's tab history."""
+
+    async def step(call: ToolCall) -> None:
+        async def go(page: Page, timeout_ms: float) -> Response | None:
+            return await _history(page, page.go_back if name == "go_back" else page.go_forward, timeout_ms)
+
+        await _go(call, verb, go)
+
+    description = f"Go {verb.split()[1]} to the {where} page in the person's tab history."
+    return tool(
+        name, title=verb.capitalize(), kind=Kind.DESTRUCTIVE, timeout="navigation", description=description
+    )(step)
 
 
-@tool(
-    "go_forward",
-    title="Go forward",
-    kind=Kind.DESTRUCTIVE,
-    timeout="navigation",
-    description="Go forward to the next page in the person's tab history.",
-)
-async def go_forward(call: ToolCall) -> None:
-    await _go(call, "go forward", lambda page, timeout_ms: _history(page, page.go_forward, timeout_ms))
+go_back = _history_tool("go_back", "go back", "previous")
+go_forward = _history_tool("go_forward", "go forward", "next")
 
 
 @tool(
