@@ -166,7 +166,7 @@ def test_public_address_without_a_token_refuses_to_start() -> None:
 
 # --- several clients at once -----------------------------------------------------------------
 
-HEADER = re.compile(r"^Tab \d+: '(?P<title>[^']*)' \((?P<url>[^)]*)\)$", re.MULTILINE)
+HEADER = re.compile(r"^Tab t\d+: '(?P<title>[^']*)' \((?P<url>[^)]*)\)$", re.MULTILINE)
 HEADING = re.compile(r'heading "Stamp page (?P<who>\w)"')
 ROUNDS = 3
 
