@@ -202,33 +202,39 @@ def test_defaults_are_stdio_loopback_headless_and_no_file_urls() -> None:
     assert settings.allowed_origins == [] and settings.blocked_origins == []
 
 
+# Each variable and what it sets: lists are comma-separated, booleans read false/true.
+ENVIRONMENT = {
+    "BROWSER_MCP_CDP_URL": ("http://127.0.0.1:9222", "cdp_url", "http://127.0.0.1:9222"),
+    "BROWSER_MCP_TRANSPORT": ("http", "transport", "http"),
+    "BROWSER_MCP_PORT": ("9000", "port", 9000),
+    "BROWSER_MCP_TOKEN": ("s3cret", "token", "s3cret"),
+    "BROWSER_MCP_HEADLESS": ("false", "headless", False),
+    "BROWSER_MCP_BROWSER_PATH": ("/opt/chrome/chrome", "browser_path", "/opt/chrome/chrome"),
+    "BROWSER_MCP_ACTION_TIMEOUT": ("2.5", "action_timeout", 2.5),
+    "BROWSER_MCP_NAVIGATION_TIMEOUT": ("12", "navigation_timeout", 12),
+    "BROWSER_MCP_ALLOW_FILE_URLS": ("true", "allow_file_urls", True),
+    "BROWSER_MCP_ALLOWED_ORIGINS": ("a.com,b.com", "allowed_origins", ["a.com", "b.com"]),
+    "BROWSER_MCP_BLOCKED_ORIGINS": (" ads.a.com , *.tracker.net ", "blocked_origins", ["ads.a.com", "*.tracker.net"]),
+    "BROWSER_MCP_ALLOWED_HOSTS": ("proxy.lan:8931,box:*", "allowed_hosts", ["proxy.lan:8931", "box:*"]),
+    "BROWSER_MCP_SNAPSHOT_MAX_CHARS": ("4000", "snapshot_max_chars", 4000),
+    "BROWSER_MCP_PERSON_POLICY": ("fail", "person_policy", "fail"),
+    "BROWSER_MCP_NEKO_URL": ("http://127.0.0.1:8080", "neko_url", "http://127.0.0.1:8080"),
+    "BROWSER_MCP_NEKO_TOKEN": ("t", "neko_token", "t"),
+    "BROWSER_MCP_NEKO_CONTROL_COUNTS_AS_BUSY": ("false", "neko_control_counts_as_busy", False),
+    "BROWSER_MCP_LOG_LEVEL": ("DEBUG", "log_level", "DEBUG"),
+}  # fmt: skip
+
+
 def test_environment_variables_set_the_same_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """BROWSER_MCP_<OPTION> sets each option; lists are comma-separated; booleans read false/true."""
-    monkeypatch.setenv("BROWSER_MCP_CDP_URL", "http://127.0.0.1:9222")
-    monkeypatch.setenv("BROWSER_MCP_TRANSPORT", "http")
-    monkeypatch.setenv("BROWSER_MCP_PORT", "9000")
-    monkeypatch.setenv("BROWSER_MCP_TOKEN", "s3cret")
-    monkeypatch.setenv("BROWSER_MCP_HEADLESS", "false")
-    monkeypatch.setenv("BROWSER_MCP_BROWSER_PATH", "/opt/chrome/chrome")
-    monkeypatch.setenv("BROWSER_MCP_ACTION_TIMEOUT", "2.5")
-    monkeypatch.setenv("BROWSER_MCP_NAVIGATION_TIMEOUT", "12")
-    monkeypatch.setenv("BROWSER_MCP_ALLOW_FILE_URLS", "true")
-    monkeypatch.setenv("BROWSER_MCP_ALLOWED_ORIGINS", "a.com,b.com")
-    monkeypatch.setenv("BROWSER_MCP_BLOCKED_ORIGINS", " ads.a.com , *.tracker.net ")
+    """BROWSER_MCP_<OPTION> sets each option, from every heading of --help."""
+    for name, (value, _, _) in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
 
     settings = load_settings([])
 
-    assert settings.cdp_url == "http://127.0.0.1:9222"
-    assert settings.transport == "http"
-    assert settings.port == 9000
-    assert settings.token == "s3cret"
-    assert settings.headless is False
-    assert settings.browser_path == "/opt/chrome/chrome"
-    assert settings.action_timeout == 2.5
-    assert settings.navigation_timeout == 12
-    assert settings.allow_file_urls is True
-    assert settings.allowed_origins == ["a.com", "b.com"]
-    assert settings.blocked_origins == ["ads.a.com", "*.tracker.net"]
+    for name, (_, field, expected) in ENVIRONMENT.items():
+        assert getattr(settings, field) == expected, name
+    assert load_settings(["--neko-control-counts-as-busy"]).neko_control_counts_as_busy is True
 
 
 def test_command_line_lists_are_comma_separated() -> None:
@@ -246,27 +252,6 @@ def test_headed_means_not_headless(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings(["--headless"]).headless is True
     monkeypatch.setenv("BROWSER_MCP_HEADLESS", "true")
     assert load_settings(["--headed"]).headless is False
-
-
-def test_more_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Options of every heading read their BROWSER_MCP_<OPTION> variable, dual flags included."""
-    monkeypatch.setenv("BROWSER_MCP_ALLOWED_HOSTS", "proxy.lan:8931,box:*")
-    monkeypatch.setenv("BROWSER_MCP_SNAPSHOT_MAX_CHARS", "4000")
-    monkeypatch.setenv("BROWSER_MCP_PERSON_POLICY", "fail")
-    monkeypatch.setenv("BROWSER_MCP_NEKO_URL", "http://127.0.0.1:8080")
-    monkeypatch.setenv("BROWSER_MCP_NEKO_TOKEN", "t")
-    monkeypatch.setenv("BROWSER_MCP_NEKO_CONTROL_COUNTS_AS_BUSY", "false")
-    monkeypatch.setenv("BROWSER_MCP_LOG_LEVEL", "DEBUG")
-
-    settings = load_settings([])
-
-    assert settings.allowed_hosts == ["proxy.lan:8931", "box:*"]
-    assert settings.snapshot_max_chars == 4000
-    assert settings.person_policy == "fail"
-    assert (settings.neko_url, settings.neko_token) == ("http://127.0.0.1:8080", "t")
-    assert settings.neko_control_counts_as_busy is False
-    assert settings.log_level == "DEBUG"
-    assert load_settings(["--neko-control-counts-as-busy"]).neko_control_counts_as_busy is True
 
 
 def test_command_line_overrides_environment(monkeypatch: pytest.MonkeyPatch) -> None:
