@@ -13,12 +13,12 @@ from typing import cast
 import pytest
 from playwright.async_api import Error, Page, TimeoutError
 
-from browser_mcp.browser import agent_windows
-from browser_mcp.browser.agent_windows import (
+from browser_mcp.browser import action_windows
+from browser_mcp.browser.action_windows import (
     AFTER_SLACK_MS,
     BEFORE_SLACK_MS,
     WHEEL_SLACK_MS,
-    AgentWindows,
+    ActionWindows,
     now_ms,
 )
 from browser_mcp.browser.snapshot import SnapshotPage, budget_note, cut_to_budget
@@ -309,7 +309,7 @@ def test_budget_note_of_the_last_part_offers_no_more() -> None:
 
 
 class FakeClock:
-    """Stands in for agent_windows.now_ms, to put window edges at known times."""
+    """Stands in for action_windows.now_ms, to put window edges at known times."""
 
     def __init__(self, at: float) -> None:
         self.at = at
@@ -321,13 +321,13 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(1_000_000.0)
-    monkeypatch.setattr(agent_windows, "now_ms", fake)
+    monkeypatch.setattr(action_windows, "now_ms", fake)
     return fake
 
 
 def test_acting_while_a_window_is_open() -> None:
     """The agent counts as acting between begin and end, and not after."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     assert not windows.acting
     windows.begin()
     assert windows.acting
@@ -337,7 +337,7 @@ def test_acting_while_a_window_is_open() -> None:
 
 def test_nested_windows_end_with_the_outermost() -> None:
     """An inner begin/end does not end the outer window."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.begin()
     windows.begin()
     windows.end()
@@ -348,7 +348,7 @@ def test_nested_windows_end_with_the_outermost() -> None:
 
 def test_an_unmatched_end_does_not_spoil_the_next_window() -> None:
     """An extra end is ignored: the next begin opens a window again."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.end()
     windows.begin()
     assert windows.acting and windows.covers(now_ms())
@@ -356,7 +356,7 @@ def test_an_unmatched_end_does_not_spoil_the_next_window() -> None:
 
 def test_open_window_covers_now_but_not_long_before() -> None:
     """While the agent acts, what the page stamps now is the agent's; ten seconds earlier is not."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     before = now_ms()
     windows.begin()
     assert windows.covers(now_ms())
@@ -365,7 +365,7 @@ def test_open_window_covers_now_but_not_long_before() -> None:
 
 def test_closed_window_covers_its_inside_but_not_well_outside() -> None:
     """After the window ends, a moment inside it is covered; ten seconds before or after is not."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.begin()
     inside = now_ms()
     windows.end()
@@ -376,7 +376,7 @@ def test_closed_window_covers_its_inside_but_not_well_outside() -> None:
 
 def test_window_edges_have_slack(clock: FakeClock) -> None:
     """Stamps just before the start or just after the end count, within the slack and no further."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.begin()
     start = clock.at
     clock.at += 100
@@ -389,7 +389,7 @@ def test_window_edges_have_slack(clock: FakeClock) -> None:
 
 def test_wheel_slack_reaches_further_after_the_end(clock: FakeClock) -> None:
     """A wheel event reported late after the window is the agent's only with the wheel slack."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.begin()
     clock.at += 50
     windows.end()
@@ -400,7 +400,7 @@ def test_wheel_slack_reaches_further_after_the_end(clock: FakeClock) -> None:
 
 def test_nested_window_spans_from_outer_begin_to_outer_end(clock: FakeClock) -> None:
     """A stamp after an inner end but before the outer end is still the agent's."""
-    windows = AgentWindows()
+    windows = ActionWindows()
     windows.begin()
     clock.at += 10
     windows.begin()

@@ -20,12 +20,17 @@ from pydantic_settings import (
 
 ENV_PREFIX = "BROWSER_MCP_"
 
-Heading = Literal["browser", "http", "person", "neko", "general"]
+Heading = Literal["browser", "http", "live", "person", "neko", "general"]
 
 # The headings of `--help`, in order: (title, one line under the title or None).
 HEADINGS: dict[Heading, tuple[str, str | None]] = {
     "browser": ("browser", "The Chromium browser-mcp launches, or the one --cdp-url attaches to."),
     "http": ("HTTP and security", "The Streamable HTTP transport, and which pages may be opened."),
+    "live": (
+        "live view",
+        "A web page that shows the person's tab live and takes their mouse and keys: at / with "
+        "--transport http, else on its own port.",
+    ),
     "person": ("the person", "How the agent behaves towards the person using the same page."),
     "neko": ("neko (optional)", "neko's API tells browser-mcp who holds control of the shared browser."),
     "general": ("general", None),
@@ -153,6 +158,26 @@ class Settings(BaseSettings):
         description="How long the page shows what the agent is about to do (a pointer and a labelled box) "
         "before each input action; 0 turns the overlay off.",
     )
+    live_view: Annotated[CliDualFlag[bool], Shown("live")] = Field(
+        True,
+        description="Serve the live view: at / with --transport http, else on --live-port.",
+    )
+    live_port: Annotated[int, Shown("live", "PORT")] = Field(
+        8932,
+        ge=0,
+        le=65535,
+        description="Port of the live view in stdio mode (the next free one if taken; 0 picks any).",
+    )
+    public_url: Annotated[str | None, Shown("live", "URL")] = Field(
+        None,
+        description="The live view's address as people reach it (behind a reverse proxy), e.g. "
+        "https://browser.example.com: used in the links the server prints and hands out.",
+    )
+    live_frame_ancestors: Annotated[list[str], NoDecode, Shown("live", "ORIGINS")] = Field(
+        default_factory=list,
+        description="Pages that may show the live view in an iframe (comma-separated origins, e.g. "
+        "http://127.0.0.1:4096); by default only the live view's own origin.",
+    )
     neko_url: Annotated[str | None, Shown("neko", "URL")] = Field(
         None,
         description="Address of neko's API (e.g. http://127.0.0.1:8080), optional: lets the server know "
@@ -181,9 +206,9 @@ class Settings(BaseSettings):
         "INFO", description="Log level (logs go to stderr)."
     )
 
-    _split = field_validator("allowed_hosts", "allowed_origins", "blocked_origins", mode="before")(
-        _split_list
-    )
+    _split = field_validator(
+        "allowed_hosts", "allowed_origins", "blocked_origins", "live_frame_ancestors", mode="before"
+    )(_split_list)
 
     @model_validator(mode="after")
     def _token_required_off_loopback(self) -> Settings:
@@ -192,6 +217,20 @@ class Settings(BaseSettings):
                 f"refusing to serve HTTP on {self.host} without a token: anyone who can reach it "
                 "could drive the browser. Pass --token (or BROWSER_MCP_TOKEN), or bind 127.0.0.1."
             )
+        return self
+
+    @model_validator(mode="after")
+    def _live_urls_are_urls(self) -> Settings:
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"--public-url must start with http:// or https://, e.g. https://browser.example.com "
+                f"(got {self.public_url!r})."
+            )
+        for origin in self.live_frame_ancestors:
+            if not origin.startswith(("http://", "https://")) or origin.count("/") > 2:
+                raise ValueError(
+                    f"--live-frame-ancestors takes origins like http://127.0.0.1:4096 (got {origin!r})."
+                )
         return self
 
     @model_validator(mode="after")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from urllib.parse import urlsplit
 
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -19,10 +20,23 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     if not is_loopback(settings.host) and settings.host not in ("0.0.0.0", "::"):
         hosts.append(f"{settings.host}:*")
     hosts.extend(settings.allowed_hosts)
+    if settings.public_url:
+        public = urlsplit(settings.public_url)
+        hosts.extend([public.netloc, f"{public.hostname}:*"])
     origins = [f"http://{host}" for host in hosts] + [f"https://{host}" for host in hosts]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
     )
+
+
+def host_allowed(settings: Settings, host: str | None) -> bool:
+    """The Host header names this server (DNS-rebinding protection for the routes MCP does not guard)."""
+    if not host:
+        return False
+    for allowed in transport_security(settings).allowed_hosts:
+        if host == allowed or (allowed.endswith(":*") and host.startswith(allowed[:-1])):
+            return True
+    return False
 
 
 HEALTH_PATH = "/healthz"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from browser_mcp import __version__
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
+from browser_mcp.liveview import LiveView, bind, serve_live_view, with_live_view
 from browser_mcp.neko import NekoLink
 from browser_mcp.people import CoBrowsing
 from browser_mcp.people.cobrowsing import TAB_SCRIPTS
@@ -40,32 +42,34 @@ This browser is shared: a person watches it and may be using it at the same time
 
 
 def build_runtime(settings: Settings, neko: NekoLink | None = None) -> Runtime:
-    """The browser, the person's side around it, and who hears of each agent action."""
+    """The browser, the person's side around it, the live view, and who hears of each agent action."""
     session = BrowserSession(settings, tab_scripts=TAB_SCRIPTS)
     people = CoBrowsing(session, settings, neko)
     runtime = Runtime(session, people, observers=[people.events.on_agent_action])
     if neko is not None and neko.chat:
         runtime.observers.append(neko.on_action)
+    if settings.live_view:
+        runtime.live = LiveView(session, people, settings)
+        runtime.observers.append(runtime.live.on_agent_action)
     return runtime
 
 
-def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
+def build_server(settings: Settings) -> tuple[MCPServer[Any], Runtime]:
     neko = NekoLink.from_settings(settings)
     runtime = build_runtime(settings, neko)
-    session = runtime.session
+    session, live = runtime.session, runtime.live
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(session.close)
             if neko is not None:
+                stack.push_async_callback(neko.close)
                 await neko.start()
+            if live is not None and settings.transport == "stdio":
+                # In stdio mode MCP has no HTTP server: the live view gets one of its own.
+                await stack.enter_async_context(serve_live_view(live, settings))
             yield session
-        finally:
-            try:
-                if neko is not None:
-                    await neko.close()
-            finally:
-                await session.close()
 
     server: MCPServer[Any] = MCPServer(
         "browser",
@@ -83,29 +87,32 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], BrowserSession]:
 
     server.custom_route(HEALTH_PATH, methods=["GET"], include_in_schema=False)(health)
 
-    return server, session
+    return server, runtime
 
 
-def http_app(server: MCPServer[Any], settings: Settings) -> ASGIApp:
+def http_app(server: MCPServer[Any], settings: Settings, live: LiveView | None = None) -> ASGIApp:
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path="/mcp", transport_security=transport_security(settings), host=settings.host
     )
     if settings.token:
         app = BearerTokenMiddleware(app, settings.token)
+    if live is not None:
+        app = with_live_view(app, live.app())
     return app
 
 
 def run(settings: Settings) -> None:
-    server, _ = build_server(settings)
+    server, runtime = build_server(settings)
     if settings.transport == "stdio":
         server.run("stdio")
         return
+    sock = bind(settings.host, settings.port)
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
-        http_app(server, settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        lifespan="on",
+        http_app(server, settings, runtime.live), log_level=settings.log_level.lower(), lifespan="on"
     )
-    log.info("Serving MCP over Streamable HTTP at http://%s:%s/mcp", settings.host, settings.port)
-    uvicorn.Server(config).run()
+    log.info("Serving MCP over Streamable HTTP at http://%s:%s/mcp", settings.host, port)
+    if runtime.live is not None:
+        runtime.live.bound_to(settings.host, port)
+        log.info("Live view: %s", runtime.live.start_url())
+    uvicorn.Server(config).run(sockets=[sock])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -80,33 +82,64 @@ async def stdio_agent(*args: str, env: dict[str, str] | None = None) -> AsyncIte
 
 
 class HttpServer:
-    """browser-mcp --transport http as a child process."""
+    """browser-mcp --transport http as a child process; its log lines are kept (and the pipe drained)."""
 
     def __init__(self, *args: str, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.port = port or free_port()
         self.args = ["--transport", "http", "--port", str(self.port), *args]
         self.env = server_env(env)
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: subprocess.Popen[str] | None = None
+        self.lines: list[str] = []
+        self._line_added = threading.Condition()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/mcp"
 
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def start(self, timeout_s: float = 20) -> HttpServer:
         self.process = subprocess.Popen(
-            [*SERVER_COMMAND, *self.args], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            [*SERVER_COMMAND, *self.args],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        threading.Thread(target=self._read_log, daemon=True).start()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:  # wait for the port to accept connections
             if self.process.poll() is not None:
-                err = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"browser-mcp exited: {err}")
+                self.process.wait()
+                raise RuntimeError(f"browser-mcp exited: {''.join(self.lines)}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("browser-mcp HTTP server did not start")
+
+    def _read_log(self) -> None:
+        assert self.process is not None and self.process.stderr is not None
+        for line in self.process.stderr:
+            with self._line_added:
+                self.lines.append(line)
+                self._line_added.notify_all()
+
+    def log_line(self, pattern: str, timeout_s: float = 10) -> re.Match[str]:
+        """The first log line matching `pattern` (waits for it)."""
+        found: list[re.Match[str]] = []
+
+        def seen() -> bool:
+            found[:] = [m for m in (re.search(pattern, line) for line in self.lines) if m][:1]
+            return bool(found)
+
+        with self._line_added:
+            if not self._line_added.wait_for(seen, timeout_s):
+                raise AssertionError(f"no log line matches {pattern!r}: {''.join(self.lines)[-2000:]}")
+        return found[0]
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -31,6 +31,19 @@ _SCRIPT = f"""(() => {{
   window.addEventListener('focus', send, true);
   window.addEventListener('blur', send, true);
   send();
+  // The title, whenever it changes: who names the tab (replies, the live view's tab strip) needs
+  // no round trip, and never shows the title of the page before.
+  let title = null;
+  const sendTitle = () => {{
+    if (document.title !== title) {{ title = document.title; report('title', {{ title }}); }}
+  }};
+  const watchTitle = () => {{
+    sendTitle();
+    new MutationObserver(sendTitle).observe(document.documentElement,
+      {{ subtree: true, childList: true, characterData: true }});
+  }};
+  if (document.documentElement) watchTitle();
+  else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
 }})()"""
 
 
@@ -52,9 +65,10 @@ class VisibilityEvent:
 class TabWatch:
     """The tab's CDP session and our isolated world in its current document."""
 
-    def __init__(self, cdp: CDPSession, target_id: str) -> None:
+    def __init__(self, cdp: CDPSession, target_id: str, title: str = "") -> None:
         self.cdp = cdp
         self.target_id = target_id
+        self.title = title  # the tab's title when the watch began
         self._world_context: int | None = None
 
     def on_context_created(self, event: dict[str, Any]) -> None:
@@ -100,8 +114,8 @@ class TabWatch:
 async def watch_page(context: BrowserContext, page: Page, on_event: Callable[[PageEvent], None]) -> TabWatch:
     """Install the page's event channel; return it (CDP session, target id, isolated-world access)."""
     session = await context.new_cdp_session(page)
-    info = await session.send("Target.getTargetInfo")
-    watch = TabWatch(session, str(info.get("targetInfo", {}).get("targetId", "")))
+    info = (await session.send("Target.getTargetInfo")).get("targetInfo", {})
+    watch = TabWatch(session, str(info.get("targetId", "")), tab_title(info))
 
     def on_binding(event: dict[str, object]) -> None:
         if event.get("name") != BINDING:
@@ -123,6 +137,13 @@ async def watch_page(context: BrowserContext, page: Page, on_event: Callable[[Pa
     await session.send("Runtime.addBinding", {"name": BINDING, "executionContextName": WORLD})
     await watch.add_script(_SCRIPT)
     return watch
+
+
+def tab_title(target_info: dict[str, Any]) -> str:
+    """A tab's title from CDP's target info: Chromium shows the URL as the title of a page without one,
+    where Playwright says ""."""
+    title, url = str(target_info.get("title", "")), str(target_info.get("url", ""))
+    return "" if title in (url, url.split("://")[-1]) else title
 
 
 def visibility_of(event: PageEvent) -> VisibilityEvent | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 
 from playwright.async_api import Page
 
-from browser_mcp.browser.agent_windows import AgentWindows
+from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.connection import Connection
 from browser_mcp.browser.tabs import Tabs
 from browser_mcp.browser.url_policy import UrlPolicy
@@ -23,7 +23,7 @@ class BrowserSession:
         self.policy = UrlPolicy(settings.allowed_origins, settings.blocked_origins, settings.allow_file_urls)
         self.lock = asyncio.Lock()  # one tool call at a time
         # When the agent acted: what the tabs report inside these windows is its doing, not the person's.
-        self.windows = AgentWindows()
+        self.windows = ActionWindows()
         self.connection = Connection(settings)
         self.tabs = Tabs(self.windows, tab_scripts)
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request
 from playwright.async_api import Error as PlaywrightError
 
-from browser_mcp.browser.agent_windows import AgentWindows
-from browser_mcp.browser.page_watch import PageEvent, visibility_of, watch_page
+from browser_mcp.browser.action_windows import ActionWindows
+from browser_mcp.browser.page_watch import PageEvent, tab_title, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
 from browser_mcp.text import quoted, shorten
@@ -68,7 +68,7 @@ PageEventListener = Callable[[Page, PageEvent], None]
 
 
 class Tabs:
-    def __init__(self, windows: AgentWindows, scripts: Sequence[str] = ()) -> None:
+    def __init__(self, windows: ActionWindows, scripts: Sequence[str] = ()) -> None:
         self.windows = windows
         self._scripts = tuple(scripts)  # run in our isolated world of every tab (see page_watch)
         self._listeners: list[PageEventListener] = []
@@ -183,9 +183,7 @@ class Tabs:
         page = self._pages_by_target.get(str(info.get("targetId")))
         state = self._states.get(page) if page is not None else None
         if state is not None:
-            title, url = str(info.get("title", "")), str(info.get("url", ""))
-            # Chromium shows the URL as the title of a page without one; Playwright says "".
-            state.title = "" if title in (url, url.split("://")[-1]) else title
+            state.title = tab_title(info)
 
     def popups_pending(self, targets_before: int = 0, pages_before: int = 0) -> bool:
         return self.targets_created - targets_before > self.pages_reported - pages_before
@@ -280,6 +278,8 @@ class Tabs:
             seen = visibility_of(event)
             if seen is not None:
                 state.visibility, state.focused = seen.visibility, seen.focused
+            elif event.kind == "title":
+                state.title = str(event.data.get("title", ""))
             for listener in list(self._listeners):
                 try:
                     listener(page, event)
@@ -289,6 +289,7 @@ class Tabs:
         try:
             state.watch = await watch_page(page.context, page, on_event)
             state.target_id = state.watch.target_id
+            state.title = state.title or state.watch.title
             for script in self._scripts:
                 await state.watch.add_script(script)
         except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works

@@ -17,6 +17,7 @@ Who = Literal["person", "agent"]
 LOG_LIMIT = 200
 NEWS_CLAUSES = 6  # the person's actions named in one reply line; the rest are counted
 CLAUSE_CHARS = 160
+LIVE_VIEW = "live view"  # the person acted through our live view (not their own screen or neko)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class ActivityEntry:
     page: Page | None = field(default=None, compare=False, repr=False)
     seq: int = 0  # order of the last change, to tell what the agent has already been told
     told: bool = False  # logged from a reply that said it already
+    via: str = ""  # LIVE_VIEW when the person acted through the live view
+
+    @property
+    def by(self) -> str:
+        """Who, as the log shows it: "agent", "person", "person (live view)"."""
+        return f"{self.who} ({self.via})" if self.via else self.who
 
 
 class ActivityLog:
@@ -54,11 +61,12 @@ class ActivityLog:
         page: Page | None = None,
         coalesce: bool = False,
         told: bool = False,
+        via: str = "",
     ) -> ActivityEntry:
         """Log an action. `coalesce`: replace the latest entry if it is the same kind of action by the
         same side on the same subject in the same tab (one entry per field typed in, not per key)."""
         entry = ActivityEntry(
-            time.time() if at is None else at, who, text, tab, kind, subject, page, next(self._seq), told
+            time.time() if at is None else at, who, text, tab, kind, subject, page, next(self._seq), told, via
         )
         last = self.entries[-1] if self.entries else None
         if (
@@ -117,8 +125,11 @@ def news_line(described: str) -> str:
 
 def _clause(entry: ActivityEntry, *, name_tab: bool) -> str:
     text = entry.text
-    if name_tab and entry.tab and entry.kind != "tab":
-        text = f"{text} (on {entry.tab})"
+    where = [f"on {entry.tab}"] if name_tab and entry.tab and entry.kind != "tab" else []
+    if entry.via:
+        where.append(f"in the {entry.via}")
+    if where:
+        text = f"{text} ({', '.join(where)})"
     return shorten(text, CLAUSE_CHARS)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from mcp.server.mcpserver import Context
 from playwright.async_api import Page
 
+from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.neko import NekoLink
@@ -20,6 +21,7 @@ from browser_mcp.people.overlay import Overlay
 from browser_mcp.people.person_events import PersonEvents
 from browser_mcp.people.person_script import PERSON_SCRIPT
 from browser_mcp.people.person_tab import PersonTab
+from browser_mcp.people.prompt import PromptBar
 from browser_mcp.people.tab_changes import TabChanges
 from browser_mcp.people.waiting import PersonWaiting
 
@@ -32,10 +34,13 @@ class CoBrowsing:
         self.session = session
         self.neko = neko
         self.person_tab = PersonTab(session)
+        # When the person's input came through our live view (it reports as theirs, "in the live view").
+        self.viewer_input = ActionWindows()
+        self.prompt: PromptBar | None = None  # the question ask_user shows now
         self.changes = TabChanges(session, self.person_tab)
         self.activity = ActivityLog()
         self.waiting = PersonWaiting(self.activity, settings, neko)
-        self.events = PersonEvents(session, self.activity, self.waiting)
+        self.events = PersonEvents(session, self.activity, self.waiting, self.viewer_input)
         session.tabs.listen(self.events.on_page_event)
         self.overlay = Overlay(session, settings)
 

@@ -11,10 +11,17 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from browser_mcp.agent_action import AgentAction
-from browser_mcp.browser.agent_windows import AFTER_SLACK_MS, WHEEL_SLACK_MS, now_ms
+from browser_mcp.browser.action_windows import AFTER_SLACK_MS, WHEEL_SLACK_MS, ActionWindows, now_ms
 from browser_mcp.browser.page_watch import PageEvent
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.people.activity import CLAUSE_CHARS, ActivityLog, describe, news_line, with_text
+from browser_mcp.people.activity import (
+    CLAUSE_CHARS,
+    LIVE_VIEW,
+    ActivityLog,
+    describe,
+    news_line,
+    with_text,
+)
 from browser_mcp.people.tab_changes import TabChange
 from browser_mcp.people.waiting import PersonWaiting
 from browser_mcp.text import shorten
@@ -28,10 +35,17 @@ _INPUT_WHAT = {"key": "pressed a key", "click": "clicked", "wheel": "scrolled"}
 
 
 class PersonEvents:
-    def __init__(self, session: BrowserSession, activity: ActivityLog, waiting: PersonWaiting) -> None:
+    def __init__(
+        self,
+        session: BrowserSession,
+        activity: ActivityLog,
+        waiting: PersonWaiting,
+        viewer_input: ActionWindows,
+    ) -> None:
         self.session = session
         self.activity = activity
         self.waiting = waiting
+        self.viewer_input = viewer_input
         self._input_at: dict[Page, float] = {}  # the person's latest input per tab (ms)
         self._visible_at: dict[Page, float] = {}  # when each tab last came to front (ms)
 
@@ -119,7 +133,11 @@ class PersonEvents:
             subject=subject,
             page=page,
             coalesce=coalesce,
+            via=self._via(at_ms),
         )
+
+    def _via(self, at_ms: float) -> str:
+        return LIVE_VIEW if self.viewer_input.covers(at_ms, WHEEL_SLACK_MS) else ""
 
     def _tab_label(self, page: Page) -> str:
         return "" if page.is_closed() else self.session.tabs.known_label(page).short()
@@ -146,7 +164,13 @@ class PersonEvents:
                 now = change.kind != "opened_behind"
                 at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()
                 entry = self.activity.add(
-                    "person", change.person_did(), "", at / 1000, kind="tab", page=change.page
+                    "person",
+                    change.person_did(),
+                    "",
+                    at / 1000,
+                    kind="tab",
+                    page=change.page,
+                    via=self._via(at),
                 )
                 # The line names the tab and its URL: its navigations need no clause of their own.
                 news = [e for e in news if not (e.kind == "navigate" and e.page is change.page)]

@@ -234,6 +234,11 @@ class PromptBar:
             if other is not page:
                 _in_background(self._draw_quietly(other))
 
+    def give(self, answer: str) -> None:
+        """The person answered somewhere else (the live view's bar)."""
+        if not self.answer.done():
+            self.answer.set_result(answer)
+
     async def close(self) -> None:
         """Stop following the person and remove the bar from every tab."""
         if not self._open:
@@ -255,8 +260,8 @@ class PromptBar:
         if not self._open:
             return
         if event.kind == ANSWER_EVENT:
-            if event.data.get("id") == self.id and not self.answer.done():
-                self.answer.set_result(str(event.data.get("answer", "")))
+            if event.data.get("id") == self.id:
+                self.give(str(event.data.get("answer", "")))
         elif event.kind == "visibility":
             # Sent by every new document as it starts, and when the person switches tabs: make sure
             # the bar is there (drawing is a no-op where it already is).

@@ -15,6 +15,7 @@ from browser_mcp.tools import (
     dialogs,
     handoff,
     input,
+    live,
     navigation,
     screenshot,
     snapshot,
@@ -35,6 +36,7 @@ ALL_TOOLS: list[ToolSpec] = [
     *console.TOOLS,
     *activity.TOOLS,
     *handoff.TOOLS,
+    *live.TOOLS,
 ]
 TOOLS_BY_NAME = {spec.name: spec for spec in ALL_TOOLS}
 

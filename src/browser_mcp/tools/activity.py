@@ -42,7 +42,7 @@ async def activity(
 
 def _line(entry: ActivityEntry, now: float) -> str:
     where = f" on {entry.tab}" if entry.tab else ""
-    return f"- {_ago(now - entry.at)}, {entry.who}{where}: {entry.text}"
+    return f"- {_ago(now - entry.at)}, {entry.by}{where}: {entry.text}"
 
 
 def _ago(seconds: float) -> str:

@@ -23,6 +23,7 @@ from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.tabs import Tabs
 from browser_mcp.config import Settings
 from browser_mcp.errors import Problem
+from browser_mcp.liveview import LiveView
 from browser_mcp.people import CoBrowsing
 from browser_mcp.text import with_article
 from browser_mcp.tools.explain import explain, is_closed_error
@@ -41,6 +42,7 @@ class Runtime:
     session: BrowserSession
     people: CoBrowsing
     observers: list[Callable[[AgentAction], None]] = field(default_factory=list)
+    live: LiveView | None = None  # the live view, when it is served
 
 
 @dataclass

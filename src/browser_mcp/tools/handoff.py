@@ -73,8 +73,10 @@ async def ask_user(
         _announce(
             people, f"agent asks: {spec.message}", f" (answer in the browser: {' / '.join(spec.buttons)})"
         )
+        people.prompt = bar  # the live view shows it in its bar too
         answer = await _wait_for_answer(call, bar, timeout_s)
     finally:
+        people.prompt = None
         await bar.close()
     aftermath = await _aftermath(call, before)
     if answer is None:

@@ -1,5 +1,6 @@
-"""When the agent acted: the page cannot tell CDP input from the person's (both are isTrusted), so
-what a tab reports is the agent's if it happened inside one of these windows, else the person's."""
+"""When someone acted through CDP: the page cannot tell CDP input from the person's own (both are
+isTrusted), so what a tab reports is the agent's if it happened inside one of the agent's windows, else
+the person's; and the person's came through the live view if it fell inside one of the live view's."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def now_ms() -> float:
     return time.time() * 1000
 
 
-class AgentWindows:
+class ActionWindows:
     def __init__(self) -> None:
         self._depth = 0
         self._open_since: float | None = None

@@ -1,0 +1,286 @@
+"""The live view, as the person uses it: a second, real Chromium opens the page the server prints, sees
+the shared tab, clicks and types into it, switches tabs and answers the agent from the bar."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+
+import httpx2
+import pytest
+import websockets
+from playwright.async_api import Browser, Playwright
+
+from tests.support.agent import Agent, HttpServer, http_agent
+from tests.support.chromium import PersonChromium
+from tests.support.live import Viewer, viewer_browser
+from tests.support.person import Person
+from tests.support.site import Site
+from tests.support.snapshots import ref_of
+
+pytestmark = [pytest.mark.slow]  # each test starts an HTTP server and a second Chromium
+
+LIVE_LINE = r"Live view: (\S+)"
+
+
+@pytest.fixture
+def server(chromium: PersonChromium) -> Iterator[HttpServer]:
+    running = HttpServer("--cdp-url", chromium.cdp_url, "--overlay-ms", "0", "--action-timeout", "2").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def live_agent(server: HttpServer) -> AsyncIterator[Agent]:
+    async with http_agent(server.url) as client:
+        yield client
+
+
+@pytest.fixture
+async def viewers(playwright: Playwright) -> AsyncIterator[Browser]:
+    browser = await viewer_browser(playwright)
+    yield browser
+    await browser.close()
+
+
+async def _open(viewers: Browser, server: HttpServer) -> Viewer:
+    viewer = await Viewer.open(viewers, server.log_line(LIVE_LINE).group(1))
+    await viewer.sees_frames()
+    return viewer
+
+
+async def _center(person: Person, selector: str) -> tuple[float, float]:
+    page = await person.tab_in_front()
+    box = await page.locator(selector).bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+async def test_the_start_line_names_the_page_and_it_shows_the_persons_tab(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    assert server.log_line(LIVE_LINE).group(1) == f"{server.base}/"
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    state = await viewer.until_state("(s) => s.title === 'Live booking'")
+    assert state["connected"] and state["url"] == site.url("live.html")
+    # The picture is the page: its white background, not the viewer's own.
+    x, y = await _center(person, "#book")
+    before = await viewer.pixel(x, y - 60)
+    assert min(before) > 200, before
+
+
+async def test_a_click_on_the_picture_clicks_the_page_and_counts_as_the_persons(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    shown = await viewer.frames_drawn()
+    await viewer.click(*await _center(person, "#book"))
+    page = await person.tab_in_front()
+    await page.wait_for_function("document.getElementById('status').textContent === 'Booked'")
+    # The effect reaches the viewer's picture: the page turned green.
+    await viewer.sees_frames(shown)
+    await viewer.page.wait_for_function(
+        """() => {
+          const c = document.getElementById('screen');
+          const d = c.getContext('2d').getImageData(5, c.height - 5, 1, 1).data;
+          return d[1] > 150 && d[0] < 80;
+        }"""
+    )
+    reply = await live_agent.ok("snapshot")
+    assert 'Since your last step the person: clicked button "Book now" (in the live view)' in reply, reply
+    log = await live_agent.ok("activity")
+    line = next(line for line in log.splitlines() if 'clicked button "Book now"' in line)
+    assert ", person (live view) on tab t1 'Live booking':" in line, log
+
+
+async def test_typed_text_with_accents_and_a_dot_and_pasted_text_land_in_the_field(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    await viewer.click(*await _center(person, "#name"))
+    page = await person.tab_in_front()
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
+    await viewer.page.keyboard.type("Café 3.5")
+    await page.wait_for_function("document.getElementById('name').value === 'Café 3.5'")
+    # '.' reached the page as the Period key, not as Delete (which would have eaten a character).
+    assert "Period" in await page.inner_text("#keys")
+    assert "Delete" not in await page.inner_text("#keys")
+    # Paste: the viewer's clipboard text is inserted into the shared page.
+    await viewer.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await viewer.page.evaluate("navigator.clipboard.writeText(' — pasted')")
+    await viewer.page.keyboard.press("Control+V")
+    await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — pasted'")
+    await viewer.page.keyboard.press("Backspace")
+    await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — paste'")
+
+
+async def test_the_tab_strip_switches_tabs_and_the_agent_follows(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    await person.open_tab(site.url("two.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Two' && s.tabs.length === 2")
+    await viewer.page.get_by_role("button", name="Live booking", exact=True).click()
+    state = await viewer.until_state("(s) => s.title === 'Live booking'")
+    assert [tab["current"] for tab in state["tabs"]].count(True) == 1
+    page = await person.tab_in_front()
+    assert page.url == site.url("live.html")
+    reply = await live_agent.ok("snapshot")
+    assert "Live booking" in reply and "Page two" not in reply, reply
+    assert "(in the live view)" in reply, reply
+
+
+async def test_what_the_agent_does_shows_in_the_picture_and_the_bar(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    assert (await viewer.pixel(5, 5))[1] > 200  # white
+    ref = ref_of(await live_agent.ok("snapshot"), 'button "Book now"')
+    await live_agent.ok("click", ref=ref, element="Book now button")
+    state = await viewer.until_state("(s) => s.agent.some((a) => a.text.includes('Book now'))")
+    assert state["agent"][-1]["text"].startswith("Clicked"), state["agent"]
+    await viewer.page.wait_for_function(
+        """() => {
+          const c = document.getElementById('screen');
+          const d = c.getContext('2d').getImageData(5, 5, 1, 1).data;
+          return d[1] > 150 && d[0] < 80;
+        }"""
+    )
+
+
+async def test_ask_user_is_answered_from_the_bar(
+    server: HttpServer, live_agent: Agent, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    asking = asyncio.ensure_future(
+        live_agent.call("ask_user", message="Which class?", choices=["Economy", "Business"])
+    )
+    banner = viewer.page.get_by_role("dialog", name="The agent asks you")
+    await banner.get_by_role("button", name="Business").click()
+    reply = await asyncio.wait_for(asking, 10)
+    assert not reply.is_error and "The person chose 'Business'." in reply.text, reply
+    await viewer.until_state("(s) => s.ask === null")
+
+
+async def test_two_viewers_one_stalled_the_other_still_gets_frames(
+    server: HttpServer, live_agent: Agent, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html") + "#spin")
+    viewer = await _open(viewers, server)
+    socket_url = server.base.replace("http://", "ws://") + "/live/ws"
+    # A viewer that reads two frames and then stops reading and acknowledging (a frozen tab).
+    async with websockets.connect(socket_url, origin=websockets.Origin(server.base)) as stalled:
+        frames = 0
+        while frames < 2:
+            if isinstance(await stalled.recv(), bytes):
+                frames += 1
+        seen = await viewer.frames_drawn()
+        await viewer.sees_frames(seen + 20, timeout_ms=5_000)
+
+
+# ---- access ------------------------------------------------------------------------------------------
+
+TOKEN = "live-test-token"
+
+
+@pytest.fixture
+def token_server(chromium: PersonChromium) -> Iterator[HttpServer]:
+    running = HttpServer("--cdp-url", chromium.cdp_url, "--token", TOKEN, "--overlay-ms", "0").start()
+    yield running
+    running.stop()
+
+
+async def test_with_a_token_the_start_link_works_once_and_nothing_opens_without_it(
+    token_server: HttpServer, viewers: Browser
+) -> None:
+    link = token_server.log_line(LIVE_LINE).group(1)
+    assert TOKEN not in "".join(token_server.lines)
+    assert link.startswith(f"{token_server.base}/live/join/")
+    viewer = await Viewer.open(viewers, link)
+    assert viewer.page.url == f"{token_server.base}/"  # a clean address: the code is gone
+    await viewer.sees_frames()
+    cookie = next(c for c in await viewer.context.cookies() if c["name"] == "browser_mcp_live")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    again = await Viewer.open(viewers, link)
+    assert "used already" in await again.page.inner_text("body")
+
+    async with httpx2.AsyncClient() as http:
+        page = await http.get(f"{token_server.base}/")
+        assert page.status_code == 401 and "token" in page.text
+        assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+        login = await http.post(
+            f"{token_server.base}/live/login",
+            content="token=wrong",
+            headers={"Origin": token_server.base, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert login.status_code == 401
+    socket_url = token_server.base.replace("http://", "ws://") + "/live/ws"
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(socket_url, origin=websockets.Origin(token_server.base))
+    assert refused.value.response.status_code == 403
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    with pytest.raises(websockets.InvalidStatus) as foreign:
+        await websockets.connect(
+            socket_url, origin=websockets.Origin("http://evil.example"), additional_headers=bearer
+        )
+    assert foreign.value.response.status_code == 403
+    async with websockets.connect(
+        socket_url, origin=websockets.Origin(token_server.base), additional_headers=bearer
+    ) as fine:
+        assert json.loads(await _first_text(fine))["mode"] == "interact"
+
+
+async def _first_text(socket: websockets.ClientConnection) -> str:
+    while True:
+        message = await socket.recv()
+        if isinstance(message, str):
+            return message
+
+
+async def test_a_view_link_watches_but_cannot_act_and_revoking_it_closes_the_view(
+    token_server: HttpServer, person: Person, site: Site
+) -> None:
+    page = await person.tab_in_front()
+    await page.goto(site.url("live.html"))
+    async with http_agent(token_server.url, token=TOKEN) as agent:
+        reply = await agent.ok("live_link", mode="view", expires_s=60)
+        link = next(word for word in reply.split() if "/live/join/" in word)
+        link_id = reply.split("(")[1].split(",")[0]
+        async with httpx2.AsyncClient() as http:
+            joined = await http.get(link)
+            assert joined.status_code == 303
+            cookie = joined.cookies["browser_mcp_live"]
+        socket_url = token_server.base.replace("http://", "ws://") + "/live/ws"
+        async with websockets.connect(
+            socket_url,
+            origin=websockets.Origin(token_server.base),
+            additional_headers={"Cookie": f"browser_mcp_live={cookie}"},
+        ) as view:
+            assert json.loads(await _first_text(view))["mode"] == "view"
+            box = await page.locator("#book").bounding_box()
+            assert box is not None
+            for action in ("down", "up"):
+                await view.send(
+                    json.dumps({"type": "mouse", "action": action, "x": 0.1, "y": 0.2, "button": "left"})
+                )
+            refusal = json.loads(await _first_text(view))
+            assert refusal == {
+                "type": "error",
+                "message": "This live view is view-only: you can watch, not act.",
+            }
+            assert await page.inner_text("#status") == "Not booked"
+            assert "Revoked 1 link" in await agent.ok("live_link", revoke=link_id)
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                while True:
+                    await view.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
