@@ -30,6 +30,8 @@ OPTIONS = [
     "--allow-file-urls",
     "--allowed-origins",
     "--blocked-origins",
+    "--live-port",
+    "--no-live-view",
 ]
 
 
@@ -74,14 +76,15 @@ def help_sections() -> tuple[str, dict[str, str]]:
 
 
 def test_help_groups_the_options_under_headings() -> None:
-    """Options come under browser, HTTP and security, the person, neko and general, in that order,
-    and every setting has its flag there."""
+    """Options come under browser, HTTP and security, live view, the person, neko and general, in that
+    order, and every setting has its flag there."""
     text, sections = help_sections()
-    headings = ["browser", "HTTP and security", "the person", "neko (optional)", "general"]
+    headings = ["browser", "HTTP and security", "live view", "the person", "neko (optional)", "general"]
     assert list(sections) == headings, sections.keys()
     expected = {
         "browser": ["--cdp-url", "--headed", "--browser-path", "--cdp-port", "--user-data-dir"],
         "HTTP and security": ["--transport", "--host", "--port", "--token", "--allowed-hosts"],
+        "live view": ["--no-live-view", "--live-port", "--public-url", "--live-frame-ancestors"],
         "the person": ["--person-quiet-ms", "--person-wait-s", "--person-policy", "--overlay-ms"],
         "neko (optional)": ["--neko-url", "--neko-user", "--neko-password", "--neko-chat"],
         "general": ["--help", "--log-level"],
@@ -167,6 +170,8 @@ def test_help_offers_headed_for_a_window() -> None:
         (["--person-policy", "sometimes"], {}, ["--person-policy", "wait", "fail", "ignore"]),
         ([], {"BROWSER_MCP_HEADLESS": "maybe"}, ["headless", "boolean"]),
         (["--headed=yes"], {}, ["--headed"]),
+        (["--public-url", "example.com"], {}, ["--public-url", "http://"]),
+        (["--live-frame-ancestors", "http://a.example/page"], {}, ["--live-frame-ancestors", "origins"]),
     ],
     ids=[
         "port-abc",
@@ -177,6 +182,8 @@ def test_help_offers_headed_for_a_window() -> None:
         "policy-sometimes",
         "env-headless-maybe",
         "headed-takes-no-value",
+        "public-url-without-scheme",
+        "frame-ancestor-not-an-origin",
     ],
 )
 def test_invalid_values_exit_2_with_a_message(args: list[str], env: dict[str, str], words: list[str]) -> None:

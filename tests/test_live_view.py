@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 
 import httpx2
@@ -12,8 +14,8 @@ import pytest
 import websockets
 from playwright.async_api import Browser, Playwright
 
-from tests.support.agent import Agent, HttpServer, http_agent
-from tests.support.chromium import PersonChromium
+from tests.support.agent import SERVER_COMMAND, Agent, HttpServer, http_agent, server_env
+from tests.support.chromium import PersonChromium, free_port
 from tests.support.live import Viewer, viewer_browser
 from tests.support.person import Person
 from tests.support.site import Site
@@ -284,3 +286,65 @@ async def test_a_view_link_watches_but_cannot_act_and_revoking_it_closes_the_vie
                 while True:
                     await view.recv()
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+# ---- where it is served ------------------------------------------------------------------------------
+
+
+def _stdio_server(*args: str) -> subprocess.Popen[str]:
+    """browser-mcp over stdio, as an MCP client starts it (stdin open, nothing sent yet)."""
+    return subprocess.Popen(
+        [*SERVER_COMMAND, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=server_env(),
+    )
+
+
+def _live_line(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    for line in process.stderr:
+        found = re.search(LIVE_LINE, line)
+        if found:
+            return found.group(1)
+    raise AssertionError("no 'Live view:' line")
+
+
+async def test_in_stdio_mode_the_live_view_has_its_own_port_or_the_next_free_one(
+    chromium: PersonChromium,
+) -> None:
+    port = free_port()
+    first = _stdio_server("--cdp-url", chromium.cdp_url, "--live-port", str(port))
+    second = _stdio_server("--cdp-url", chromium.cdp_url, "--live-port", str(port))
+    try:
+        assert _live_line(first) == f"http://127.0.0.1:{port}/"
+        other = _live_line(second)
+        assert other != f"http://127.0.0.1:{port}/" and other.startswith("http://127.0.0.1:")
+        async with httpx2.AsyncClient() as http:
+            for url in (f"http://127.0.0.1:{port}/", other):
+                page = await http.get(url)
+                assert page.status_code == 200 and '<canvas id="screen"' in page.text
+                assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+            rebinding = await http.get(f"http://127.0.0.1:{port}/", headers={"Host": "evil.example"})
+            assert rebinding.status_code == 421
+    finally:
+        for process in (first, second):
+            assert process.stdin is not None
+            process.stdin.close()  # the client went away: the server (and its live view) stops
+        for process in (first, second):
+            assert process.wait(10) == 0
+
+
+async def test_no_live_view_serves_nothing_at_the_root(chromium: PersonChromium) -> None:
+    server = HttpServer("--cdp-url", chromium.cdp_url, "--no-live-view").start()
+    try:
+        server.log_line("Serving MCP over Streamable HTTP")
+        async with httpx2.AsyncClient() as http:
+            assert (await http.get(f"{server.base}/")).status_code == 404
+        assert not any("Live view" in line for line in server.lines)
+        async with http_agent(server.url) as agent:
+            assert "--no-live-view" in await agent.fails("live_link")
+    finally:
+        server.stop()
