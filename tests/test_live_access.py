@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 
 import pytest
 
@@ -29,8 +30,8 @@ def test_a_link_opens_one_session_of_its_mode_and_then_never_again() -> None:
 def test_an_expired_link_opens_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     live = LiveAccess("secret")
     code, _ = live.mint("interact", 30)
-    now = access.time.time()
-    monkeypatch.setattr(access.time, "time", lambda: now + 31)
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 31)
     assert live.redeem(code) is None
 
 
@@ -70,7 +71,7 @@ def test_without_a_token_anyone_who_reaches_it_may_act_but_a_view_link_still_onl
 
 def test_link_lifetimes_are_clamped() -> None:
     live = LiveAccess("secret")
-    now = access.time.time()
+    now = time.time()
     _, long = live.mint("view", 10 * access.MAX_LINK_S)
     _, short = live.mint("view", 0)
     assert long.expires_at <= now + access.MAX_LINK_S + 1
