@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx2
 import pytest
 import websockets
-from playwright.async_api import Browser, Playwright
+from playwright.async_api import Browser, Frame, Playwright
 
 from tests.support.agent import SERVER_COMMAND, Agent, HttpServer, http_agent, server_env
 from tests.support.chromium import PersonChromium, free_port
@@ -24,6 +27,8 @@ from tests.support.snapshots import ref_of
 pytestmark = [pytest.mark.slow]  # each test starts an HTTP server and a second Chromium
 
 LIVE_LINE = r"Live view: (\S+)"
+# UPDATE_DOCS=1 writes the README's picture of the live view from the ask_user test.
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 @pytest.fixture
@@ -160,14 +165,26 @@ async def test_what_the_agent_does_shows_in_the_picture_and_the_bar(
 
 
 async def test_ask_user_is_answered_from_the_bar(
-    server: HttpServer, live_agent: Agent, viewers: Browser, site: Site
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site, tmp_path: Path
 ) -> None:
     await live_agent.ok("navigate", url=site.url("live.html"))
+    await person.open_tab(site.url("two.html"))
+    await next(tab for tab in person.tabs if tab.url == site.url("live.html")).bring_to_front()
     viewer = await _open(viewers, server)
+    snapshot = await live_agent.ok("snapshot")
+    await live_agent.ok("type", ref=ref_of(snapshot, 'textbox "Name"'), text="Ada Lovelace")
+    await live_agent.ok("click", ref=ref_of(snapshot, 'button "Book now"'), element="Book now button")
     asking = asyncio.ensure_future(
         live_agent.call("ask_user", message="Which class?", choices=["Economy", "Business"])
     )
     banner = viewer.page.get_by_role("dialog", name="The agent asks you")
+    await banner.get_by_role("button", name="Business").wait_for()
+    await viewer.until_state("(s) => s.agent.length >= 3 && s.tabs.length === 2")
+    # The picture in the README: the bar, the agent's question and the shared page behind it.
+    shot = await viewer.page.screenshot(path=tmp_path / "live-view.png")
+    assert shot.startswith(b"\x89PNG") and len(shot) > 20_000
+    if os.environ.get("UPDATE_DOCS"):
+        (DOCS / "live-view.png").write_bytes(shot)
     await banner.get_by_role("button", name="Business").click()
     reply = await asyncio.wait_for(asking, 10)
     assert not reply.is_error and "The person chose 'Business'." in reply.text, reply
@@ -347,4 +364,33 @@ async def test_no_live_view_serves_nothing_at_the_root(chromium: PersonChromium)
         async with http_agent(server.url) as agent:
             assert "--no-live-view" in await agent.fails("live_link")
     finally:
+        server.stop()
+
+
+async def _frames_drawn(frame: Frame) -> int:
+    return int(await frame.evaluate("window.liveView ? window.liveView.framesDrawn : 0"))
+
+
+async def test_the_live_view_shows_in_an_iframe_only_on_the_pages_allowed(
+    chromium: PersonChromium, site: Site, viewers: Browser
+) -> None:
+    """--live-frame-ancestors lets a desk page at that origin embed it; any other page may not."""
+    server = HttpServer("--cdp-url", chromium.cdp_url, "--live-frame-ancestors", site.base).start()
+    # Not bypassing CSP here: the browser must enforce frame-ancestors as it would for a person.
+    context = await viewers.new_context()
+    desk = f"/desk?src={quote(server.base + '/')}"
+    try:
+        allowed, foreign = await context.new_page(), await context.new_page()
+        await allowed.goto(site.url(desk))
+        await foreign.goto(site.url(desk).replace("127.0.0.1", "localhost"))
+        for page in (allowed, foreign):
+            await page.wait_for_function("document.body.dataset.loaded === '1'")
+        embedded, refused = allowed.frames[1], foreign.frames[1]
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await _frames_drawn(embedded):
+            assert asyncio.get_running_loop().time() < deadline, "the embedded live view drew no frame"
+            await embedded.wait_for_timeout(50)
+        assert refused.url == "chrome-error://chromewebdata/", refused.url
+    finally:
+        await context.close()
         server.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ class Site:
             "/slow": self._slow,
             "/big": lambda _q: (200, "text/html", big_page().encode()),
             "/status": self._status,
+            "/desk": self._desk,
         }
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -60,6 +62,16 @@ class Site:
     def _status(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
         code = int(query.get("code", ["404"])[0])
         return code, "text/html", f"<!doctype html><title>Status {code}</title><p>code {code}</p>".encode()
+
+    @staticmethod
+    def _desk(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        """A page of someone's own that embeds `src` (e.g. the live view) in an iframe."""
+        src = html.escape(query.get("src", ["about:blank"])[0])
+        body = (
+            f'<!doctype html><title>Desk</title><iframe src="{src}" '
+            'onload="document.body.dataset.loaded = 1" style="width:1200px;height:800px"></iframe>'
+        )
+        return 200, "text/html", body.encode()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self

@@ -296,7 +296,7 @@ def _message_page(
     body = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         '<link rel="stylesheet" href="/live/static/live.css"></head>'
-        f'<body class="message"><main><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{login}</main>'
+        f'<body class="signin"><main><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>{login}</main>'
         "</body></html>"
     )
     return HTMLResponse(body, status_code=status, headers=headers)
