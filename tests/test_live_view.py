@@ -382,7 +382,7 @@ async def test_the_live_view_shows_in_an_iframe_only_on_the_pages_allowed(
     try:
         allowed, foreign = await context.new_page(), await context.new_page()
         await allowed.goto(site.url(desk))
-        await foreign.goto(site.url(desk).replace("127.0.0.1", "localhost"))
+        await foreign.goto(site.url(desk).replace("http://127.0.0.1", "http://localhost", 1))
         for page in (allowed, foreign):
             await page.wait_for_function("document.body.dataset.loaded === '1'")
         embedded, refused = allowed.frames[1], foreign.frames[1]
