@@ -144,24 +144,46 @@ async def test_the_tab_strip_switches_tabs_and_the_agent_follows(
     assert "(in the live view)" in reply, reply
 
 
+PINK_NEAR_JS = """([x, y, w, h]) => {
+  // Any of the overlay's hot-pink pixels (#ff2d95) in the picture around the element.
+  const c = document.getElementById('screen');
+  const sx = c.width / window.liveView.frameWidth, sy = c.height / window.liveView.frameHeight;
+  const d = c.getContext('2d').getImageData((x - 20) * sx, (y - 20) * sy, (w + 40) * sx, (h + 40) * sy).data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] > 220 && d[i + 1] < 90 && d[i + 2] > 110) return true;
+  return false;
+}"""
+
+
 async def test_what_the_agent_does_shows_in_the_picture_and_the_bar(
-    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+    chromium: PersonChromium, person: Person, viewers: Browser, site: Site
 ) -> None:
-    await live_agent.ok("navigate", url=site.url("live.html"))
-    viewer = await _open(viewers, server)
-    await viewer.until_state("(s) => s.title === 'Live booking'")
-    assert (await viewer.pixel(5, 5))[1] > 200  # white
-    ref = ref_of(await live_agent.ok("snapshot"), 'button "Book now"')
-    await live_agent.ok("click", ref=ref, element="Book now button")
-    state = await viewer.until_state("(s) => s.agent.some((a) => a.text.includes('Book now'))")
-    assert state["agent"][-1]["text"].startswith("Clicked"), state["agent"]
-    await viewer.page.wait_for_function(
-        """() => {
-          const c = document.getElementById('screen');
-          const d = c.getContext('2d').getImageData(5, 5, 1, 1).data;
-          return d[1] > 150 && d[0] < 80;
-        }"""
-    )
+    server = HttpServer("--cdp-url", chromium.cdp_url).start()  # with the overlay, as by default
+    try:
+        async with http_agent(server.url) as agent:
+            await agent.ok("navigate", url=site.url("live.html"))
+            viewer = await _open(viewers, server)
+            await viewer.until_state("(s) => s.title === 'Live booking'")
+            assert (await viewer.pixel(5, 5))[1] > 200  # white
+            ref = ref_of(await agent.ok("snapshot"), 'button "Book now"')
+            page = await person.tab_in_front()
+            box = await page.locator("#book").bounding_box()
+            assert box is not None
+            clicking = asyncio.ensure_future(agent.ok("click", ref=ref, element="Book now button"))
+            # The person sees where the agent is about to click: its overlay is in the picture.
+            area = [box["x"], box["y"], box["width"], box["height"]]
+            await viewer.page.wait_for_function(PINK_NEAR_JS, arg=area, polling="raf")
+            await clicking
+            state = await viewer.until_state("(s) => s.agent.some((a) => a.text.includes('Book now'))")
+            assert state["agent"][-1]["text"].startswith("Clicked"), state["agent"]
+            await viewer.page.wait_for_function(
+                """() => {
+                  const c = document.getElementById('screen');
+                  const d = c.getContext('2d').getImageData(5, 5, 1, 1).data;
+                  return d[1] > 150 && d[0] < 80;
+                }"""
+            )
+    finally:
+        server.stop()
 
 
 async def test_ask_user_is_answered_from_the_bar(
