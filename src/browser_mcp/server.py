@@ -18,7 +18,7 @@ from browser_mcp import __version__
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.config import Settings
 from browser_mcp.http_security import HEALTH_PATH, BearerTokenMiddleware, transport_security
-from browser_mcp.liveview import LiveView, bind, serve_live_view, with_live_view
+from browser_mcp.liveview import WS_MAX_BYTES, LiveView, bind, serve_live_view, with_live_view
 from browser_mcp.neko import NekoLink
 from browser_mcp.people import CoBrowsing
 from browser_mcp.people.cobrowsing import TAB_SCRIPTS
@@ -109,7 +109,10 @@ def run(settings: Settings) -> None:
     sock = bind(settings.host, settings.port)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        http_app(server, settings, runtime.live), log_level=settings.log_level.lower(), lifespan="on"
+        http_app(server, settings, runtime.live),
+        log_level=settings.log_level.lower(),
+        lifespan="on",
+        ws_max_size=WS_MAX_BYTES,
     )
     log.info("Serving MCP over Streamable HTTP at http://%s:%s/mcp", settings.host, port)
     if runtime.live is not None:

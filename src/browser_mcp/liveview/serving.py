@@ -17,6 +17,8 @@ from browser_mcp.liveview.app import LiveView
 log = logging.getLogger(__name__)
 
 _PORTS_TRIED = 20  # --live-port, then the next ones, then any free port
+# The viewer sends small JSON messages (a paste is the largest): refuse anything far bigger.
+WS_MAX_BYTES = 256 * 1024
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -75,7 +77,7 @@ async def serve_live_view(live: LiveView, settings: Settings) -> AsyncIterator[N
         yield
         return
     live.bound_to(settings.host, sock.getsockname()[1])
-    config = uvicorn.Config(live.app(), log_level="warning", lifespan="off")
+    config = uvicorn.Config(live.app(), log_level="warning", lifespan="off", ws_max_size=WS_MAX_BYTES)
     server = _QuietServer(config)
     task = asyncio.ensure_future(server.serve(sockets=[sock]))
     log.info("Live view: %s", live.start_url())

@@ -160,6 +160,16 @@ async def _begin(call: ToolCall, known_current: Page | None = None) -> None:
     before = people.person_tab.checkpoint
     call.pages = session.pages()
     call.current = known_current or await people.person_tab.find(call.pages)
+    if (
+        not reconnected
+        and (call.current is None or call.current.is_closed())
+        and not await session.still_there()
+    ):
+        # The browser went away just now: its tabs were reported closed before it was reported gone.
+        reconnected = await session.connect()
+        people.person_tab.mark(session.pages(), None)
+        call.pages = session.pages()
+        call.current = await people.person_tab.find(call.pages)
     if reconnected:
         call.reply.note(reconnected)
     else:
