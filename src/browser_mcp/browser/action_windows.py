@@ -26,10 +26,12 @@ class ActionWindows:
         self._depth = 0
         self._open_since: float | None = None
         self._closed: deque[tuple[float, float]] = deque(maxlen=_KEPT)
+        self.opened = 0  # how many windows so far: whether anyone acted since a given moment
 
     def begin(self) -> None:
         if self._depth == 0:
             self._open_since = now_ms()
+            self.opened += 1
         self._depth += 1
 
     def end(self) -> None:

@@ -31,7 +31,7 @@ from browser_mcp.config import Settings
 from browser_mcp.http_security import host_allowed
 from browser_mcp.liveview.access import COOKIE, LINK_PATH, START_LINK_S, Link, LiveAccess, Mode
 from browser_mcp.liveview.bar import bar_state
-from browser_mcp.liveview.remote_input import RemoteInput, parse
+from browser_mcp.liveview.remote_input import InputMessage, Mouse, RemoteInput, parse
 from browser_mcp.liveview.stream import TabStream
 from browser_mcp.people import CoBrowsing
 
@@ -43,6 +43,8 @@ LOGIN_PATH = "/live/login"
 _IN_FLIGHT = 2  # frames a viewer may have unacknowledged
 _STATE_EVERY_S = 0.25  # the bar's state is compared this often (and sent only when it changed)
 REFUSED = 4403  # close code: this session is not (or no longer) allowed
+_FLOODED = 1008  # close code: policy violation (input far faster than anyone types or clicks)
+_INBOX_LIMIT = 1000
 _VIEW_ONLY = "This live view is view-only: you can watch, not act."
 
 
@@ -197,12 +199,15 @@ class _Viewer:
         self.mode = mode
         self.cookie = socket.cookies.get(COOKIE)
         self._unacked: deque[int] = deque()
+        self._inbox: deque[InputMessage] = deque()
+        self._inbox_filled = asyncio.Event()
         self._acked = asyncio.Event()
         self._sending = asyncio.Lock()
 
     async def run(self) -> None:
         tasks = [
             asyncio.ensure_future(self._receive()),
+            asyncio.ensure_future(self._play()),
             asyncio.ensure_future(self._send_frames()),
             asyncio.ensure_future(self._send_state()),
         ]
@@ -236,9 +241,28 @@ class _Viewer:
             message = parse(data)
             if message is None:
                 continue
-            refusal = _VIEW_ONLY if self.mode == "view" else await self.live.input.play(message)
-            if refusal is not None:
-                await self._send(json.dumps({"type": "error", "message": refusal}))
+            if self.mode == "view":
+                await self._send(json.dumps({"type": "error", "message": _VIEW_ONLY}))
+                continue
+            # Played by _play, so that acknowledgements are never held up behind slow input.
+            inbox = self._inbox
+            if inbox and _is_move(message) and _is_move(inbox[-1]):
+                inbox[-1] = message  # only the latest position of a run of moves matters
+            elif len(inbox) >= _INBOX_LIMIT:
+                await self.socket.close(code=_FLOODED)
+                return
+            else:
+                inbox.append(message)
+            self._inbox_filled.set()
+
+    async def _play(self) -> None:
+        while True:
+            await self._inbox_filled.wait()
+            self._inbox_filled.clear()
+            while self._inbox:
+                refusal = await self.live.input.play(self._inbox.popleft())
+                if refusal is not None:
+                    await self._send(json.dumps({"type": "error", "message": refusal}))
 
     def _ack(self, seq: object) -> None:
         if not isinstance(seq, int):
@@ -274,6 +298,10 @@ class _Viewer:
                 sent = state
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(poked.wait(), _STATE_EVERY_S)
+
+
+def _is_move(message: InputMessage) -> bool:
+    return isinstance(message, Mouse) and message.action == "move"
 
 
 def _quality(socket: WebSocket) -> int | None:

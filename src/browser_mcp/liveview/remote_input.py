@@ -105,6 +105,8 @@ class RemoteInput:
         self.people = people
         self.stream = stream
         self._held: dict[Page, set[str]] = {}  # modifier keys we hold down, per tab
+        # Where we last moved the mouse, per tab, and how many times the agent had acted by then.
+        self._pointer: dict[Page, tuple[float, float, int]] = {}
         self._background: set[asyncio.Task[None]] = set()
 
     async def play(self, message: InputMessage) -> str | None:
@@ -139,17 +141,13 @@ class RemoteInput:
         if isinstance(message, Mouse | Wheel | Key):
             await self._hold(page, message.modifiers)
         if isinstance(message, Mouse):
-            x, y = self._point(message.x, message.y)
-            if message.action == "move":
-                await page.mouse.move(x, y)
-            elif message.action == "down":
-                await page.mouse.move(x, y)
+            await self._move(page, message.x, message.y)
+            if message.action == "down":
                 await page.mouse.down(button=message.button, click_count=message.clicks)
-            else:
-                await page.mouse.move(x, y)
+            elif message.action == "up":
                 await page.mouse.up(button=message.button, click_count=message.clicks)
         elif isinstance(message, Wheel):
-            await page.mouse.move(*self._point(message.x, message.y))
+            await self._move(page, message.x, message.y)
             await page.mouse.wheel(message.dx, message.dy)
         elif isinstance(message, Key) and message.key not in MODIFIER_KEYS.values():
             await self._key(page, message)
@@ -180,6 +178,15 @@ class RemoteInput:
             held.add(key)
         for gone in [known for known in self._held if known.is_closed()]:
             del self._held[gone]
+            self._pointer.pop(gone, None)
+
+    async def _move(self, page: Page, x: float, y: float) -> None:
+        """Move the pointer there, unless it is there already: a move waits for the page's next frame
+        (~15 ms), and the viewer sends one before each press and release."""
+        point = (*self._point(x, y), self.session.windows.opened)
+        if self._pointer.get(page) != point:  # elsewhere, or the agent may have moved it since
+            await page.mouse.move(point[0], point[1])
+            self._pointer[page] = point
 
     def _point(self, x: float, y: float) -> tuple[float, float]:
         frame = self.stream.frames.frame
