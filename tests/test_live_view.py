@@ -29,6 +29,11 @@ pytestmark = [pytest.mark.slow]  # each test starts an HTTP server and a second 
 LIVE_LINE = r"Live view: (\S+)"
 # UPDATE_DOCS=1 writes the README's picture of the live view from the ask_user test.
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+# The page turned green (the booking went through): its top left corner, as the canvas shows it.
+GREEN_CORNER_JS = """(context) => {
+  const d = context.getImageData(5, 5, 1, 1).data;
+  return d[1] > 150 && d[0] < 80;
+}"""
 
 
 @pytest.fixture
@@ -90,13 +95,7 @@ async def test_a_click_on_the_picture_clicks_the_page_and_counts_as_the_persons(
     await page.wait_for_function("document.getElementById('status').textContent === 'Booked'")
     # The effect reaches the viewer's picture: the page turned green.
     await viewer.sees_frames(shown)
-    await viewer.page.wait_for_function(
-        """() => {
-          const c = document.getElementById('screen');
-          const d = c.getContext('2d').getImageData(5, c.height - 5, 1, 1).data;
-          return d[1] > 150 && d[0] < 80;
-        }"""
-    )
+    await viewer.shows(GREEN_CORNER_JS)
     reply = await live_agent.ok("snapshot")
     assert 'Since your last step the person: clicked button "Book now" (in the live view)' in reply, reply
     log = await live_agent.ok("activity")
@@ -125,6 +124,50 @@ async def test_typed_text_with_accents_and_a_dot_and_pasted_text_land_in_the_fie
     await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — pasted'")
     await viewer.page.keyboard.press("Backspace")
     await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — paste'")
+
+
+async def test_double_and_right_clicks_drags_and_the_wheel_reach_the_page(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    x, y = await viewer.to_screen(*await _center(person, "#pad"))
+    mouse = viewer.page.mouse
+    await mouse.dblclick(x, y)
+    await mouse.click(x, y, button="right")
+    await mouse.move(x - 100, y)
+    await mouse.down()
+    await mouse.move(x + 100, y, steps=5)
+    await mouse.up()
+    page = await person.tab_in_front()
+    await page.wait_for_function(
+        "['dblclick', 'contextmenu', 'drag'].every((e) => document.getElementById('events').textContent.includes(e))"
+    )
+    assert "drag" in (dragged := await page.inner_text("#events")), dragged
+    await mouse.wheel(0, 600)
+    await page.wait_for_function("window.scrollY > 300")
+
+
+async def test_the_view_follows_new_and_closed_tabs_and_the_bar_opens_and_closes_them(
+    server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
+) -> None:
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    other = await person.open_tab(site.url("two.html"))
+    await viewer.until_state("(s) => s.title === 'Two' && s.tabs.length === 2")
+    await other.close()
+    await viewer.until_state("(s) => s.title === 'Live booking' && s.tabs.length === 1")
+    await viewer.page.get_by_role("button", name="New tab").click()
+    state = await viewer.until_state("(s) => s.tabs.length === 2 && s.url === 'about:blank'")
+    opened = next(tab for tab in state["tabs"] if tab["current"])
+    reply = await live_agent.ok("tabs")
+    assert f"- {opened['id']}" in reply, reply
+    assert "opened a new tab" in reply and "(in the live view)" in reply, reply
+    await viewer.page.get_by_role("button", name="Close tab about:blank").click()
+    await viewer.until_state("(s) => s.tabs.length === 1 && s.title === 'Live booking'")
+    assert len(person.tabs) == 1
 
 
 async def test_the_tab_strip_switches_tabs_and_the_agent_follows(
@@ -175,13 +218,7 @@ async def test_what_the_agent_does_shows_in_the_picture_and_the_bar(
             await clicking
             state = await viewer.until_state("(s) => s.agent.some((a) => a.text.includes('Book now'))")
             assert state["agent"][-1]["text"].startswith("Clicked"), state["agent"]
-            await viewer.page.wait_for_function(
-                """() => {
-                  const c = document.getElementById('screen');
-                  const d = c.getContext('2d').getImageData(5, 5, 1, 1).data;
-                  return d[1] > 150 && d[0] < 80;
-                }"""
-            )
+            await viewer.shows(GREEN_CORNER_JS)
     finally:
         server.stop()
 
@@ -356,9 +393,10 @@ async def test_in_stdio_mode_the_live_view_has_its_own_port_or_the_next_free_one
 ) -> None:
     port = free_port()
     first = _stdio_server("--cdp-url", chromium.cdp_url, "--live-port", str(port))
-    second = _stdio_server("--cdp-url", chromium.cdp_url, "--live-port", str(port))
+    second: subprocess.Popen[str] | None = None
     try:
         assert _live_line(first) == f"http://127.0.0.1:{port}/"
+        second = _stdio_server("--cdp-url", chromium.cdp_url, "--live-port", str(port))
         other = _live_line(second)
         assert other != f"http://127.0.0.1:{port}/" and other.startswith("http://127.0.0.1:")
         async with httpx2.AsyncClient() as http:
@@ -369,10 +407,11 @@ async def test_in_stdio_mode_the_live_view_has_its_own_port_or_the_next_free_one
             rebinding = await http.get(f"http://127.0.0.1:{port}/", headers={"Host": "evil.example"})
             assert rebinding.status_code == 421
     finally:
-        for process in (first, second):
+        started = [process for process in (first, second) if process is not None]
+        for process in started:
             assert process.stdin is not None
             process.stdin.close()  # the client went away: the server (and its live view) stops
-        for process in (first, second):
+        for process in started:
             assert process.wait(10) == 0
 
 

@@ -93,15 +93,16 @@ def local_entry(example: dict[str, Any], cdp_url: str) -> dict[str, Any]:
     return {"command": [*SERVER_COMMAND, *args]}
 
 
-def assert_the_model_booked(model: FakeLLM, run: Run) -> None:
-    """What reached the model: our tools, a snapshot with refs, and no error at any step."""
+def assert_the_model_booked(model: FakeLLM, run: Run, uses: list[dict[str, Any]] | None = None) -> None:
+    """What reached the model: our tools, a snapshot with refs, and no error at any step. `uses`: the
+    tool calls as the session holds them (default: as `run` printed them)."""
     assert run.returncode == 0 and not run.errors, f"{run.errors}\n{run.stderr}\n{run.log_tail}"
     assert model.errors == [], f"{model.errors}\n{run.log_tail}"
     offered = model.tool_requests[0]
     for tool in CORE_TOOLS:
         offered.tool_named(tool)  # each of our tools is offered once, under the server's name
 
-    uses = run.tool_uses
+    uses = run.tool_uses if uses is None else uses
     assert [use["state"]["status"] for use in uses] == ["completed"] * len(STEPS), uses
     results = model.tool_results
     assert [r.call.name for r in results] == [use["tool"] for use in uses]
@@ -162,8 +163,9 @@ async def test_remote_entry_lets_opencode_serve_drive_the_persons_tab(
             REMOTE: {"status": "connected"},
         }, opencode.log_tail()
         run = await opencode.run(PROMPT, "--attach", served.url, "--password", "serve-secret")
-        assert_the_model_booked(model, run)
-        # `run --attach` sometimes exits before printing the final text; the session has it.
+        # `run --attach` sometimes exits before printing the last tool call or the final text; the
+        # session has them.
+        assert_the_model_booked(model, run, await served.tool_uses(run.session_id))
         assert await served.last_answer(run.session_id) == ANSWER
 
     await assert_the_person_sees_the_booking(person, site)

@@ -60,7 +60,20 @@ class Viewer:
             raise AssertionError(f"the bar never showed {predicate_js}: {await self.state()}") from exc
         return await self.state()
 
-    async def _to_screen(self, x: float, y: float) -> tuple[float, float]:
+    async def shows(self, predicate_js: str, timeout_ms: float = 10_000) -> None:
+        """Wait until the canvas satisfies `predicate_js` (a function of the canvas' 2D context)."""
+        try:
+            await self.page.wait_for_function(
+                f"() => ({predicate_js})(document.getElementById('screen').getContext('2d'))",
+                timeout=timeout_ms,
+            )
+        except PlaywrightTimeoutError as exc:
+            drawn = await self.frames_drawn()
+            raise AssertionError(
+                f"the picture never showed it ({drawn} frames drawn): {await self.state()}"
+            ) from exc
+
+    async def to_screen(self, x: float, y: float) -> tuple[float, float]:
         """Where the shared page's CSS point (x, y) is drawn in the viewer's window."""
         box = await self.page.locator("#screen").bounding_box()
         assert box is not None
@@ -69,7 +82,7 @@ class Viewer:
 
     async def click(self, x: float, y: float) -> None:
         """Click the picture where the shared page's CSS point (x, y) is."""
-        await self.page.mouse.click(*await self._to_screen(x, y))
+        await self.page.mouse.click(*await self.to_screen(x, y))
 
     async def pixel(self, x: float, y: float) -> tuple[int, int, int]:
         """The colour the canvas shows at the shared page's CSS point (x, y)."""

@@ -175,14 +175,25 @@ class OpenCodeServer:
         status: dict[str, Any] = response.json()
         return status
 
-    async def last_answer(self, session_id: str) -> str:
-        """The text of the session's last assistant message, as OpenCode's web UI shows it."""
+    async def messages(self, session_id: str) -> list[dict[str, Any]]:
+        """The session's messages, as OpenCode's web UI shows them."""
         async with httpx2.AsyncClient(auth=self.auth, timeout=httpx2.Timeout(20)) as http:
             response = await http.get(f"{self.url}/session/{session_id}/message")
         response.raise_for_status()
-        answers = [message for message in response.json() if message["info"]["role"] == "assistant"]
-        assert answers, response.text
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    async def last_answer(self, session_id: str) -> str:
+        """The text of the session's last assistant message."""
+        answers = [m for m in await self.messages(session_id) if m["info"]["role"] == "assistant"]
+        assert answers, "no answer in the session"
         return "".join(part.get("text", "") for part in answers[-1]["parts"] if part["type"] == "text")
+
+    async def tool_uses(self, session_id: str) -> list[dict[str, Any]]:
+        """Each tool call's part, as in Run.tool_uses (which `run --attach` may print only in part)."""
+        return [
+            part for m in await self.messages(session_id) for part in m["parts"] if part["type"] == "tool"
+        ]
 
 
 async def _read_line(stream: anyio.abc.ByteReceiveStream) -> str:

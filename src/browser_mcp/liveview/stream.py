@@ -110,6 +110,7 @@ class TabStream:
             if self.page is page:
                 self.frames.put(frame["data"], int(frame["viewportWidth"]), int(frame["viewportHeight"]))
 
+        log.debug("live view: casting %s", page.url)
         page.once("close", lambda _: self._retarget.set())
         try:
             await page.screencast.start(on_frame=on_frame, quality=self.quality, size=MAX_SIZE)
