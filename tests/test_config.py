@@ -198,6 +198,15 @@ def test_invalid_values_exit_2_with_a_message(args: list[str], env: dict[str, st
 # --- settings ------------------------------------------------------------------------------
 
 
+def test_the_live_view_off_loopback_needs_a_token_in_stdio_mode_too() -> None:
+    """Over stdio --host is where the live view listens: a public address without a token is refused,
+    unless the live view is off."""
+    with pytest.raises(ValidationError, match="without a token"):
+        load_settings(["--host", "0.0.0.0"])
+    assert load_settings(["--host", "0.0.0.0", "--no-live-view"]).host == "0.0.0.0"
+    assert load_settings(["--host", "0.0.0.0", "--token", "t"]).live_view
+
+
 def test_defaults_are_stdio_loopback_headless_and_no_file_urls() -> None:
     """With no options: stdio, launch a headless browser, HTTP would bind 127.0.0.1:8931, no lists."""
     settings = load_settings([])

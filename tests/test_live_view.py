@@ -124,6 +124,10 @@ async def test_typed_text_with_accents_and_a_dot_and_pasted_text_land_in_the_fie
     await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — pasted'")
     await viewer.page.keyboard.press("Backspace")
     await page.wait_for_function("document.getElementById('name').value === 'Café 3.5 — paste'")
+    # The person is typing: the agent's next input action waits for them, and is told what they did.
+    reply = await live_agent.ok("click", selector="#book")
+    assert "Waited" in reply and "for the person to finish first" in reply, reply
+    assert "typed 'Café 3.5 — paste' in 'Name' (in the live view)" in reply, reply
 
 
 async def test_double_and_right_clicks_drags_and_the_wheel_reach_the_page(
@@ -323,6 +327,25 @@ async def _first_text(socket: websockets.ClientConnection) -> str:
         message = await socket.recv()
         if isinstance(message, str):
             return message
+
+
+async def test_behind_a_proxy_links_use_the_public_address_and_a_secure_cookie(
+    chromium: PersonChromium,
+) -> None:
+    public = "https://browser.example.com"
+    server = HttpServer("--cdp-url", chromium.cdp_url, "--token", TOKEN, "--public-url", public).start()
+    try:
+        link = server.log_line(LIVE_LINE).group(1)
+        assert link.startswith(f"{public}/live/join/"), link
+        local = link.replace(public, server.base)
+        async with httpx2.AsyncClient() as http:
+            # As the proxy forwards it: the public Host is accepted; the cookie only travels over https.
+            joined = await http.get(local, headers={"Host": "browser.example.com"})
+            assert joined.status_code == 303 and joined.headers["location"] == "/"
+            assert "secure" in joined.headers["set-cookie"].lower()
+            assert (await http.get(f"{server.base}/", headers={"Host": "evil.example"})).status_code == 421
+    finally:
+        server.stop()
 
 
 async def test_a_view_link_watches_but_cannot_act_and_revoking_it_closes_the_view(

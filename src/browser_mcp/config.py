@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         "stdio", description="stdio, or http for Streamable HTTP at http://HOST:PORT/mcp."
     )
     host: Annotated[str, Shown("http", "HOST")] = Field(
-        "127.0.0.1", description="Address the HTTP transport binds to."
+        "127.0.0.1", description="Address the HTTP transport (and the live view) binds to."
     )
     port: Annotated[int, Shown("http", "PORT")] = Field(
         8931, ge=0, le=65535, description="Port of the HTTP transport."
@@ -212,7 +212,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _token_required_off_loopback(self) -> Settings:
-        if self.transport == "http" and not self.token and not is_loopback(self.host):
+        # Over stdio, --host is where the live view listens.
+        serves_http = self.transport == "http" or self.live_view
+        if serves_http and not self.token and not is_loopback(self.host):
             raise ValueError(
                 f"refusing to serve HTTP on {self.host} without a token: anyone who can reach it "
                 "could drive the browser. Pass --token (or BROWSER_MCP_TOKEN), or bind 127.0.0.1."
