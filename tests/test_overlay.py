@@ -7,19 +7,21 @@ agent's call is still running, and once more after it returned.
 from __future__ import annotations
 
 import asyncio
+import base64
 import struct
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from playwright.async_api import FloatRect, Page, expect
+import websockets
+from playwright.async_api import FloatRect, Page, Playwright, expect
 
 from browser_mcp.people import AgentIntent
 from browser_mcp.people.overlay import ACCENT, TAG, person_label
 from tests.support.agent import Agent, stdio_agent
-from tests.support.chromium import PersonChromium
+from tests.support.chromium import PersonChromium, free_port
 from tests.support.person import Person
 from tests.support.site import Site
 from tests.support.x_person import XPerson
@@ -31,11 +33,26 @@ TOP_BAND: FloatRect = {"x": 0, "y": 0, "width": 1280, "height": 50}
 
 
 @asynccontextmanager
-async def overlay_agent(chromium: PersonChromium, overlay_ms: int) -> AsyncIterator[Agent]:
+async def overlay_agent(chromium: PersonChromium, lead_ms: int, *options: str) -> AsyncIterator[Agent]:
+    """An agent whose overlay shows `lead_ms` before each action (so the person can look at it while
+    the call runs) and fades out over 300 ms after it."""
     async with stdio_agent(
-        "--cdp-url", chromium.cdp_url, "--action-timeout", "2", "--overlay-ms", str(overlay_ms)
+        "--cdp-url",
+        chromium.cdp_url,
+        "--action-timeout",
+        "2",
+        "--overlay-lead-ms",
+        str(lead_ms),
+        "--overlay-ms",
+        "300",
+        *options,
     ) as agent:
         yield agent
+
+
+async def overlay_gone(tab: Page) -> None:
+    """It fades out after the action and is then removed."""
+    await expect(tab.locator(TAG)).to_have_count(0)
 
 
 async def open_page(agent: Agent, person: Person, site: Site, path: str) -> Page:
@@ -158,9 +175,9 @@ def test_the_label_leaves_out_snapshot_refs_and_stays_short() -> None:
 async def test_the_overlay_points_at_the_target_during_a_click_and_is_gone_after(
     chromium: PersonChromium, person: Person, site: Site
 ) -> None:
-    """During the click the page shows the label, the box and the pointer gliding to the target (in
-    pixels), without touching focus, layout, hit testing or the accessibility tree; when the reply comes,
-    it is gone."""
+    """With a lead time, before the click the page shows the label, the box and the pointer gliding to
+    the target (in pixels), without touching focus, layout, hit testing or the accessibility tree; after
+    the click it fades out and is gone."""
     async with overlay_agent(chromium, 1500) as agent:
         tab = await open_page(agent, person, site, "/agent_overlay.html")
         await tab.focus("#note")
@@ -195,7 +212,7 @@ async def test_the_overlay_points_at_the_target_during_a_click_and_is_gone_after
 
         reply = await click
         assert "Clicked Book now button (#book)." in reply
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
         assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
         await expect(tab.locator("#booked")).to_have_text("Booked 1")
         snapshot = await agent.ok("snapshot")
@@ -214,14 +231,14 @@ async def test_keys_and_scrolling_by_an_amount_get_the_label_at_the_top(
         assert await overlay_text(tab) == "agent: press Tab"
         assert await accent_pixels(tab, TOP_BAND) > 100
         await press
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
 
         scroll = asyncio.create_task(agent.ok("scroll", direction="down", amount=300))
         await overlay_appears(tab)
         assert await overlay_text(tab) == "agent: scroll down"
         assert await tab.evaluate("scrollY") == 0  # shown before the scroll, not after
         await scroll
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
         assert await tab.evaluate("scrollY") == 300
 
 
@@ -245,7 +262,7 @@ async def test_a_target_out_of_view_is_scrolled_to_before_it_is_shown(
 async def test_the_overlay_comes_back_in_each_new_document(
     chromium: PersonChromium, person: Person, site: Site
 ) -> None:
-    """A click that navigates loses the overlay with its document (hiding it there neither fails nor
+    """A click that navigates loses the overlay with its document (fading it there neither fails nor
     hangs); the next click, on the new page, shows it again."""
     async with overlay_agent(chromium, 600) as agent:
         tab = await open_page(agent, person, site, "/agent_overlay.html")
@@ -253,26 +270,21 @@ async def test_the_overlay_comes_back_in_each_new_document(
         await overlay_appears(tab)
         assert await overlay_text(tab) == "agent: click Home link (a[href='/index.html'])"
         assert "'Home'" in await follow
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
 
         click = asyncio.create_task(agent.ok("click", selector="#count", element="Click me button"))
         await overlay_appears(tab)
         assert await overlay_text(tab) == "agent: click Click me button (#count)"
         await click
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
         await expect(tab.locator("#count")).to_have_text("Clicked 1 times")
 
 
 async def test_overlay_off_draws_nothing(chromium: PersonChromium, person: Person, site: Site) -> None:
     """--overlay-ms 0: not one node is added to the page around the click."""
-    async with overlay_agent(chromium, 0) as agent:
+    async with overlay_agent(chromium, 0, "--overlay-ms", "0") as agent:
         tab = await open_page(agent, person, site, "/agent_overlay.html")
-        await tab.evaluate(
-            "window.added = [];"
-            "new MutationObserver(records => { for (const record of records) for (const node of record.addedNodes)"
-            "  if (node.nodeType === Node.ELEMENT_NODE) added.push(node.nodeName); })"
-            ".observe(document, { childList: true, subtree: true })"
-        )
+        await watch_added_nodes(tab)
         await agent.ok("click", selector="#book")
         await agent.ok("press_key", key="Tab")
         await expect(tab.locator("#booked")).to_have_text("Booked 1")
@@ -326,7 +338,7 @@ async def test_on_a_strict_dark_page_the_overlay_shows_above_a_banner_and_a_moda
         assert await accent_pixels(tab, dialog) > 100
         assert await tab.evaluate("document.activeElement.id") == "inside"
         await close
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
         await expect(tab.locator("#modal")).not_to_have_attribute("open", "")
         assert await tab.evaluate("violations") == []
 
@@ -349,6 +361,85 @@ async def test_a_person_at_the_screen_sees_the_overlay_and_clicks_through_it(
         assert not click.done(), "the person's click should land while the overlay is up"
 
         await click
-        assert await tab.locator(TAG).count() == 0
+        await overlay_gone(tab)
         assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
         await expect(tab.locator("#booked")).to_have_text("Booked 1")
+
+
+# ---- by default: drawn as the action starts, never waited for, fading after it ----------------------
+
+
+async def test_by_default_the_overlay_shows_with_the_action_and_stays_a_moment_after_it(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """No lead time: the click is not held up, and right after the reply the person still sees the box
+    and the label where the agent clicked; then it fades out. The agent's own screenshot never has it."""
+    async with stdio_agent("--cdp-url", chromium.cdp_url, "--action-timeout", "2") as agent:
+        tab = await open_page(agent, person, site, "/agent_overlay.html")
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) == 0
+        reply = await agent.ok("click", selector="#book", element="Book now button")
+        assert "Clicked Book now button (#book)." in reply
+        assert await accent_pixels(tab, AROUND_BOOK_NOW) > 300  # a screenshot just after the click
+        await expect(tab.locator("#booked")).to_have_text("Booked 1")
+        await overlay_gone(tab)
+
+        await agent.ok("click", selector="#book", element="Book now button")
+        shot = (await agent.call("screenshot")).images[0]
+        pixels = list(_rgb_pixels(base64.b64decode(shot.data)))
+        assert sum(1 for pixel in pixels if _near(pixel, ACCENT_RGB)) == 0
+
+
+async def test_nobody_watching_a_headless_embedded_browser_sees_no_overlay_until_a_live_view_opens(
+    person_of_port: PersonAt, site: Site
+) -> None:
+    """The embedded browser is headless: unless someone opens the live view (or --force-overlay), the
+    agent's clicks add nothing to the page."""
+    port, live_port = free_port(), free_port()
+    async with stdio_agent("--cdp-port", str(port), "--live-port", str(live_port)) as agent:
+        await agent.ok("navigate", url=site.url("/agent_overlay.html"))
+        tab = await person_of_port(port)
+        await watch_added_nodes(tab)
+        await agent.ok("click", selector="#book")
+        await expect(tab.locator("#booked")).to_have_text("Booked 1")
+        assert await tab.evaluate("added") == []
+
+        live = f"http://127.0.0.1:{live_port}"
+        async with websockets.connect(
+            live.replace("http", "ws") + "/live/ws", origin=websockets.Origin(live)
+        ):
+            await agent.ok("click", selector="#book")
+            await overlay_appears(tab)
+
+    async with stdio_agent("--cdp-port", str(port), "--force-overlay", "--no-live-view") as agent:
+        await agent.ok("navigate", url=site.url("/agent_overlay.html"))
+        tab = await person_of_port(port)
+        await agent.ok("click", selector="#book")
+        await overlay_appears(tab)
+
+
+async def watch_added_nodes(tab: Page) -> None:
+    await tab.evaluate(
+        "window.added = [];"
+        "new MutationObserver(records => { for (const record of records) for (const node of record.addedNodes)"
+        "  if (node.nodeType === Node.ELEMENT_NODE) added.push(node.nodeName); })"
+        ".observe(document, { childList: true, subtree: true })"
+    )
+
+
+PersonAt = Callable[[int], Awaitable[Page]]
+
+
+@pytest.fixture
+async def person_of_port(playwright: Playwright) -> AsyncIterator[PersonAt]:
+    """The person's own look at the embedded browser on a CDP port: its tab in front."""
+    attached: list[Person] = []
+
+    async def tab_in_front(port: int) -> Page:
+        someone = await Person.attach(playwright, f"http://127.0.0.1:{port}")
+        attached.append(someone)
+        return await someone.tab_in_front()
+
+    yield tab_in_front
+    for someone in attached:
+        if someone.browser.is_connected():
+            await someone.detach()

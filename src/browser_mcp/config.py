@@ -152,11 +152,23 @@ class Settings(BaseSettings):
         "at once with a clear error, or ignore them and act.",
     )
     overlay_ms: Annotated[int, Shown("person", "MS")] = Field(
-        400,
+        1000,
+        ge=0,
+        le=10_000,
+        description="How long the page keeps showing what the agent did (a pointer and a labelled box, "
+        "drawn as each input action starts, never delaying it), fading out; 0 turns the overlay off.",
+    )
+    overlay_lead_ms: Annotated[int, Shown("person", "MS")] = Field(
+        0,
         ge=0,
         le=5_000,
-        description="How long the page shows what the agent is about to do (a pointer and a labelled box) "
-        "before each input action; 0 turns the overlay off.",
+        description="Show the overlay this long BEFORE each input action, e.g. for a demo (every action "
+        "then waits that long).",
+    )
+    force_overlay: Annotated[bool, Shown("person")] = Field(
+        False,
+        description="Draw the overlay even when nobody can be watching (the embedded browser is headless "
+        "and no live view is open), where it is skipped by default.",
     )
     live_view: Annotated[CliDualFlag[bool], Shown("live")] = Field(
         True,

@@ -43,6 +43,10 @@ class Connection:
     def is_connected(self) -> bool:
         return self.browser is not None and self.browser.is_connected()
 
+    def on_no_screen(self) -> bool:
+        """The browser is one we launched headless: no screen shows it (other viewers may cast it)."""
+        return self._launched is not None and self._launched.headless
+
     def launched_exited(self) -> bool:
         return self._launched is not None and not self._launched.is_running()
 

@@ -43,6 +43,7 @@ class LaunchedBrowser:
     cdp_url: str
     port: int
     temp_profile: str | None
+    headless: bool = True
     _drain: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def is_running(self) -> bool:
@@ -128,7 +129,7 @@ async def launch_chromium(settings: Settings, executable: str, port: int) -> Lau
             + " Check the executable, or attach to a running browser with --cdp-url."
         ) from exc
     actual_port = int(ws_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
-    launched = LaunchedBrowser(process, f"http://127.0.0.1:{actual_port}", actual_port, temp_profile)
+    launched = LaunchedBrowser(process, f"http://127.0.0.1:{actual_port}", actual_port, temp_profile, headless)
     launched._drain = asyncio.create_task(_drain(process.stderr))
     log.info("Embedded Chromium started (pid %s); CDP at %s", process.pid, launched.cdp_url)
     return launched

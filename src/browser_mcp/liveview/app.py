@@ -58,7 +58,6 @@ class LiveView:
         self.input = RemoteInput(session, people, self.stream)
         self.base_url = settings.public_url or ""  # set once the server has its address
         self.poked = asyncio.Event()  # replaced at each poke: every viewer waiting on it wakes
-        self.viewers = 0
 
     # ---- links ------------------------------------------------------------------------------------
 
@@ -180,7 +179,7 @@ class LiveView:
             await socket.close(code=REFUSED)  # before accepting: the handshake fails with 403
             return
         await socket.accept()
-        self.viewers += 1
+        self.people.live_viewers += 1  # someone watches: the agent's overlay is worth drawing
         viewer = _Viewer(self, socket, mode)
         try:
             async with self.stream.watching(_quality(socket)):
@@ -188,7 +187,7 @@ class LiveView:
         except WebSocketDisconnect:
             pass
         finally:
-            self.viewers -= 1
+            self.people.live_viewers -= 1
             await self.input.release()
 
 

@@ -42,7 +42,8 @@ class CoBrowsing:
         self.waiting = PersonWaiting(self.activity, settings, neko)
         self.events = PersonEvents(session, self.activity, self.waiting, self.viewer_input)
         session.tabs.listen(self.events.on_page_event)
-        self.overlay = Overlay(session, settings)
+        self.live_viewers = 0  # people watching through the live view (it counts them)
+        self.overlay = Overlay(session, settings, lambda: self.live_viewers)
 
     @asynccontextmanager
     async def agent_turn(

@@ -1,8 +1,11 @@
-"""Showing the agent: a pointer and a labelled box drawn in the page just before each input action.
+"""Showing the agent: a pointer and a labelled box drawn in the page as each input action starts.
 
-What the person sees (in neko's stream or at the screen): for --overlay-ms a pointer glides to the
-element the agent is about to use, a box outlines it and a label says what comes ("agent: click button
-"Book now""). Actions without an element (press_key, scroll by an amount) get only the label, at the top.
+What the person sees (in neko's stream, the live view or at the screen): a box outlines the element the
+agent uses, the pointer points at it and a label says what ("agent: click button "Book now""); it stays
+for --overlay-ms after the action, fading out. Actions without an element (press_key, scroll by an
+amount) get only the label, at the top. The action never waits for it: it is drawn alongside, and fades
+in the page. Only --overlay-lead-ms (a demo) shows it before the action, and the action waits that long.
+Nothing is drawn when nobody can be watching (see Overlay.wanted).
 
 It is drawn from our isolated world (none of the page's scripts) into a closed shadow root of one element
 appended to <html>, and kept harmless: aria-hidden (not in snapshots), pointer-events none (clicks go
@@ -17,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
-from weakref import WeakKeyDictionary, WeakSet
+from weakref import WeakKeyDictionary
 
 from playwright.async_api import Locator, Page
 
@@ -34,7 +38,9 @@ TAG = "browser-mcp-overlay"  # the one element we add to the page (a child of <h
 ACCENT = "#ff2d95"  # hot pink: rare on real pages, clear on light and dark ones
 _LABEL_CHARS = 100
 _BOX_TIMEOUT_MS = 300  # the element was found a moment ago: its box comes at once or not at all
-_HIDE_WAIT_S = 0.1  # a page too busy to remove it this fast removes it when it can
+_CLEAR_WAIT_S = 0.5  # before a screenshot: a page too busy to remove it this fast keeps it
+_FADE_AFTER_DRAW_S = 2.0
+_EXPIRE_MS = 15_000  # the overlay removes itself this long after it was drawn, if no fade came
 _MOVE_SHARE = 0.7  # the pointer glides for this share of the time on screen...
 _MOVE_MAX_MS = 1500  # ...but never slower than this
 
@@ -126,6 +132,16 @@ _OVERLAY_JS = """(args) => {
   root.append(host);
   // The top layer puts it above modal dialogs and fullscreen elements; a manual popover takes no focus.
   try { host.showPopover(); } catch (e) {}
+  // After the action the server asks it to fade out; if that never comes (a hung call), it goes anyway.
+  let fading = false;
+  const fade = (ms) => {
+    if (fading) return;
+    fading = true;
+    layer.animate([{ opacity: 1 }, { opacity: 0 }], { duration: ms, easing: 'ease-in', fill: 'forwards' })
+      .finished.then(() => host.remove(), () => host.remove());
+  };
+  globalThis.__browser_mcp_overlay = { fade };
+  setTimeout(() => fade(300), args.expire_ms);
 
   const width = label.offsetWidth, height = label.offsetHeight;
   let left = (vw - width) / 2, top = 8;
@@ -155,6 +171,12 @@ _REMOVE_JS = f"""(() => {{
   for (const old of document.documentElement?.querySelectorAll(':scope > {TAG}') ?? []) old.remove();
 }})()"""
 
+_FADE_JS = """((ms) => {
+  const overlay = globalThis.__browser_mcp_overlay;
+  if (overlay) overlay.fade(ms);
+  return true;
+})"""
+
 
 def person_label(intent: AgentIntent) -> str:
     """The label as the person reads it: no snapshot refs, not too long."""
@@ -162,50 +184,90 @@ def person_label(intent: AgentIntent) -> str:
 
 
 class Overlay:
-    def __init__(self, session: BrowserSession, settings: Settings) -> None:
+    def __init__(self, session: BrowserSession, settings: Settings, viewers: Callable[[], int]) -> None:
         self.session = session
         self.settings = settings
+        self._viewers = viewers  # how many people watch through the live view
         # Where the pointer last pointed in each tab (viewport pixels): the next one glides from there.
         self._pointer_at: WeakKeyDictionary[Page, tuple[float, float]] = WeakKeyDictionary()
-        self._drawn: WeakSet[Page] = WeakSet()
-        self._late_removals: set[asyncio.Task[Any]] = set()
+        self._drawing: WeakKeyDictionary[Page, asyncio.Task[None]] = WeakKeyDictionary()
+        self._shown_until: WeakKeyDictionary[Page, float] = WeakKeyDictionary()  # loop time
+        self._background: set[asyncio.Task[Any]] = set()
+
+    def wanted(self) -> bool:
+        """Draw it? Not when it is off, nor when nobody can be watching: the embedded browser runs
+        headless and no live view is open (unless --force-overlay)."""
+        settings = self.settings
+        if settings.overlay_ms <= 0:
+            return False
+        return settings.force_overlay or self._viewers() > 0 or not self.session.connection.on_no_screen()
 
     async def show(self, page: Page, intent: AgentIntent) -> None:
-        """Draw the intent and keep it up for --overlay-ms before returning (then the action runs)."""
-        shown_s = self.settings.overlay_ms / 1000
-        if shown_s <= 0:
+        """Draw the intent as the action starts: the action does not wait for it, unless
+        --overlay-lead-ms asks for time on screen before it (a demo)."""
+        if not self.wanted():
             return
+        lead_s = self.settings.overlay_lead_ms / 1000
+        drawing = asyncio.ensure_future(self._draw_quietly(page, intent))
+        self._drawing[page] = drawing
+        # Until when it may be on screen: the lead, the action (bounded by its own self-expiry), the fade.
         loop = asyncio.get_running_loop()
-        until = loop.time() + shown_s
-        try:
-            # Drawing is part of the time on screen, never more than it.
-            await asyncio.wait_for(self._draw(page, intent), shown_s)
-        except Exception as exc:  # the overlay is a courtesy: the action goes on without it
-            log.debug("Could not draw the overlay for %s: %r", intent.label, exc)
+        self._shown_until[page] = loop.time() + lead_s + (_EXPIRE_MS + self.settings.overlay_ms) / 1000
+        if lead_s <= 0:
+            return
+        until = loop.time() + lead_s
+        await asyncio.wait({drawing}, timeout=lead_s)  # drawing is part of the time on screen
         left_s = until - loop.time()
         if left_s > 0:
             await asyncio.sleep(left_s)  # the time the person gets to see it, not a synchronisation
 
     async def hide(self, page: Page) -> None:
-        """Remove it (after the action, also when the action failed)."""
-        if page not in self._drawn:
-            return
-        self._drawn.discard(page)
+        """After the action (also when it failed): the overlay fades out in the page over --overlay-ms.
+        The reply does not wait for it."""
+        drawing = self._drawing.pop(page, None)
+        if drawing is not None:
+            self._in_background(self._fade(page, drawing))
+
+    async def clear(self, page: Page) -> None:
+        """Remove it at once: the agent's own screenshot must show the page, not the overlay."""
+        drawing = self._drawing.pop(page, None)
+        if drawing is not None:
+            await asyncio.wait({drawing}, timeout=_CLEAR_WAIT_S)
+        shown_until = self._shown_until.pop(page, 0.0)
+        if asyncio.get_running_loop().time() > shown_until:
+            return  # none drawn lately: it has faded and removed itself
+        watch = self._watch(page)
+        if watch is not None:
+            try:
+                await asyncio.wait_for(watch.evaluate(_REMOVE_JS, timeout_s=_CLEAR_WAIT_S), _CLEAR_WAIT_S)
+            except Exception as exc:  # a page that navigated away took it with its document
+                log.debug("Could not remove the overlay: %r", exc)
+
+    async def _fade(self, page: Page, drawing: asyncio.Task[None]) -> None:
+        await asyncio.wait({drawing}, timeout=_FADE_AFTER_DRAW_S)
+        # Gone after the fade (the page removes it): a later screenshot need not remove it.
+        self._shown_until[page] = asyncio.get_running_loop().time() + self.settings.overlay_ms / 1000 + 0.1
         watch = self._watch(page)
         if watch is None:
             return
-        removal = asyncio.ensure_future(watch.evaluate(_REMOVE_JS, timeout_s=1.0))
-        self._late_removals.add(removal)
-        removal.add_done_callback(self._removal_done)
-        if self.session.tabs.state(page).dialog is not None:
-            return  # an open dialog blocks the page's scripts: it goes once the dialog is answered
-        # A page that navigated away lost it with its document; one that is busy removes it when it can.
-        await asyncio.wait({removal}, timeout=_HIDE_WAIT_S)
+        # An open dialog blocks the page's scripts: the fade starts once the dialog is answered.
+        await watch.evaluate(f"{_FADE_JS}({self.settings.overlay_ms})", timeout_s=1.0)
 
-    def _removal_done(self, removal: asyncio.Task[Any]) -> None:
-        self._late_removals.discard(removal)
-        if not removal.cancelled() and removal.exception() is not None:
-            log.debug("Could not remove the overlay: %r", removal.exception())
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background_done)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("The overlay could not fade: %r", task.exception())
+
+    async def _draw_quietly(self, page: Page, intent: AgentIntent) -> None:
+        try:
+            await self._draw(page, intent)
+        except Exception as exc:  # the overlay is a courtesy: the action goes on without it
+            log.debug("Could not draw the overlay for %s: %r", intent.label, exc)
 
     def _watch(self, page: Page) -> TabWatch | None:
         if page.is_closed():
@@ -216,13 +278,14 @@ class Overlay:
         watch = self._watch(page)
         if watch is None:
             return  # the tab's channel is not installed (yet): nothing to draw with
+        lead_ms = self.settings.overlay_lead_ms
         args: dict[str, Any] = {
             "label": person_label(intent),
             "last": self._pointer_at.get(page),  # where the pointer was, if it was ever drawn here
-            "move_ms": round(min(self.settings.overlay_ms * _MOVE_SHARE, _MOVE_MAX_MS)),
+            "move_ms": round(min(lead_ms * _MOVE_SHARE, _MOVE_MAX_MS)),  # no lead: it points at once
+            "expire_ms": lead_ms + _EXPIRE_MS,
         }
         box = await _box_of(intent.locator) if intent.locator is not None else None
-        self._drawn.add(page)
         drawn = await self._run(watch, {**args, "box": box})
         if drawn == "offscreen" and intent.locator is not None:
             # The action would scroll it into view anyway (clicks, typing do): do it first, so the

@@ -42,6 +42,7 @@ async def screenshot(
         located = await locate(call.session, page, ref, selector, element)
         target, what = located.locator, located.label
         call.target = what
+    await call.people.overlay.clear(page)  # the page as it is, not the agent's own pointer and label
     try:
         data, kind, note = await capture(
             page, target, format, full_page and target is None, call.settings.action_timeout
