@@ -129,7 +129,9 @@ async def launch_chromium(settings: Settings, executable: str, port: int) -> Lau
             + " Check the executable, or attach to a running browser with --cdp-url."
         ) from exc
     actual_port = int(ws_url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
-    launched = LaunchedBrowser(process, f"http://127.0.0.1:{actual_port}", actual_port, temp_profile, headless)
+    launched = LaunchedBrowser(
+        process, f"http://127.0.0.1:{actual_port}", actual_port, temp_profile, headless
+    )
     launched._drain = asyncio.create_task(_drain(process.stderr))
     log.info("Embedded Chromium started (pid %s); CDP at %s", process.pid, launched.cdp_url)
     return launched

@@ -48,7 +48,7 @@ _MOVE_MAX_MS = 1500  # ...but never slower than this
 # the target, else "drawn", "offscreen" (the target is outside the viewport: nothing drawn) or
 # "no-document".
 _OVERLAY_JS = """(args) => {
-  const TAG = __TAG__, ACCENT = __ACCENT__, HALO = 'rgba(0, 0, 0, 0.85)';
+  const TAG = __TAG__, ACCENT = __ACCENT__, HALO = 'rgba(0, 0, 0, 0.85)', FADE_MS = 200;
   const root = document.documentElement;
   if (!root) return 'no-document';
   for (const old of root.querySelectorAll(':scope > ' + TAG)) old.remove();
@@ -134,11 +134,16 @@ _OVERLAY_JS = """(args) => {
   try { host.showPopover(); } catch (e) {}
   // After the action the server asks it to fade out; if that never comes (a hung call), it goes anyway.
   let fading = false;
+  // It stands still, then fades over its last moments only: an animation repaints the whole viewport
+  // at every frame, which a browser without a GPU pays for in CPU (and the agent's next action with it).
   const fade = (ms) => {
     if (fading) return;
     fading = true;
-    layer.animate([{ opacity: 1 }, { opacity: 0 }], { duration: ms, easing: 'ease-in', fill: 'forwards' })
-      .finished.then(() => host.remove(), () => host.remove());
+    const out = Math.min(ms, FADE_MS);
+    setTimeout(() => {
+      layer.animate([{ opacity: 1 }, { opacity: 0 }], { duration: out, easing: 'ease-in', fill: 'forwards' })
+        .finished.then(() => host.remove(), () => host.remove());
+    }, ms - out);
   };
   globalThis.__browser_mcp_overlay = { fade };
   setTimeout(() => fade(300), args.expire_ms);
@@ -190,6 +195,7 @@ class Overlay:
         self._viewers = viewers  # how many people watch through the live view
         # Where the pointer last pointed in each tab (viewport pixels): the next one glides from there.
         self._pointer_at: WeakKeyDictionary[Page, tuple[float, float]] = WeakKeyDictionary()
+        self._intents: WeakKeyDictionary[Page, AgentIntent] = WeakKeyDictionary()  # shown during the action
         self._drawing: WeakKeyDictionary[Page, asyncio.Task[None]] = WeakKeyDictionary()
         self._shown_until: WeakKeyDictionary[Page, float] = WeakKeyDictionary()  # loop time
         self._background: set[asyncio.Task[Any]] = set()
@@ -203,18 +209,16 @@ class Overlay:
         return settings.force_overlay or self._viewers() > 0 or not self.session.connection.on_no_screen()
 
     async def show(self, page: Page, intent: AgentIntent) -> None:
-        """Draw the intent as the action starts: the action does not wait for it, unless
-        --overlay-lead-ms asks for time on screen before it (a demo)."""
+        """As the action starts: drawn alongside it, not waited for (a few ms of the page's time), unless
+        --overlay-lead-ms asks for time on screen before the action (a demo)."""
         if not self.wanted():
             return
+        self._intents[page] = intent
         lead_s = self.settings.overlay_lead_ms / 1000
-        drawing = asyncio.ensure_future(self._draw_quietly(page, intent))
-        self._drawing[page] = drawing
-        # Until when it may be on screen: the lead, the action (bounded by its own self-expiry), the fade.
-        loop = asyncio.get_running_loop()
-        self._shown_until[page] = loop.time() + lead_s + (_EXPIRE_MS + self.settings.overlay_ms) / 1000
+        drawing = self._start_drawing(page, intent)
         if lead_s <= 0:
             return
+        loop = asyncio.get_running_loop()
         until = loop.time() + lead_s
         await asyncio.wait({drawing}, timeout=lead_s)  # drawing is part of the time on screen
         left_s = until - loop.time()
@@ -222,11 +226,23 @@ class Overlay:
             await asyncio.sleep(left_s)  # the time the person gets to see it, not a synchronisation
 
     async def hide(self, page: Page) -> None:
-        """After the action (also when it failed): the overlay fades out in the page over --overlay-ms.
-        The reply does not wait for it."""
-        drawing = self._drawing.pop(page, None)
-        if drawing is not None:
-            self._in_background(self._fade(page, drawing))
+        """After the action (also when it failed): it stays for --overlay-ms, fading out at the end, in
+        the page. The reply does not wait for it."""
+        intent = self._intents.pop(page, None)
+        if intent is None:
+            return
+        drawing = self._drawing.get(page) or self._start_drawing(page, intent)
+        self._in_background(self._fade(page, drawing))
+
+    def _start_drawing(self, page: Page, intent: AgentIntent) -> asyncio.Task[None]:
+        drawing = asyncio.ensure_future(self._draw_quietly(page, intent))
+        self._drawing[page] = drawing
+        # Until when it may be on screen: the lead, the action (bounded by its own self-expiry), the fade.
+        lead_s = self.settings.overlay_lead_ms / 1000
+        self._shown_until[page] = (
+            asyncio.get_running_loop().time() + lead_s + (_EXPIRE_MS + self.settings.overlay_ms) / 1000
+        )
+        return drawing
 
     async def clear(self, page: Page) -> None:
         """Remove it at once: the agent's own screenshot must show the page, not the overlay."""
@@ -245,6 +261,8 @@ class Overlay:
 
     async def _fade(self, page: Page, drawing: asyncio.Task[None]) -> None:
         await asyncio.wait({drawing}, timeout=_FADE_AFTER_DRAW_S)
+        if self._drawing.get(page) is drawing:
+            del self._drawing[page]
         # Gone after the fade (the page removes it): a later screenshot need not remove it.
         self._shown_until[page] = asyncio.get_running_loop().time() + self.settings.overlay_ms / 1000 + 0.1
         watch = self._watch(page)
@@ -287,7 +305,9 @@ class Overlay:
         }
         box = await _box_of(intent.locator) if intent.locator is not None else None
         drawn = await self._run(watch, {**args, "box": box})
-        if drawn == "offscreen" and intent.locator is not None:
+        # Before the action (a lead time), a target out of view is scrolled to: the action would scroll
+        # it into view anyway. After the action, the page stays where the action left it.
+        if drawn == "offscreen" and intent.locator is not None and lead_ms > 0:
             # The action would scroll it into view anyway (clicks, typing do): do it first, so the
             # person sees where. Counted as the agent's doing, like the action itself.
             with self.session.agent_action():
