@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mcp.server.mcpserver import Context
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
 from browser_mcp.config import Settings
@@ -104,10 +105,14 @@ class PersonWaiting:
     # ---- typing into a field the person typed into ----------------------------------------------
 
     async def _remember_field(self, page: Page, locator: Locator, text: str) -> None:
+        if not self._person_typed_during_call(page):
+            # The usual case: nothing to read before (a round trip that waits a frame, ~10 ms).
+            self._checks.append(FieldCheck(locator, text, "", typed_by_person=False))
+            return
         try:
-            name, _, before = await locator.evaluate(FIELD_JS, timeout=_FIELD_READ_MS)
+            name, _, before = await _read_field(locator)
         except Exception:
-            return  # the action reports what is wrong with the element
+            return  # not there (yet): the action reports what is wrong with the element
         # Typed there during this call (the agent could not know): earlier typing was in a reply.
         typed_by_person = bool(before) and any(
             entry.who == "person"
@@ -118,6 +123,13 @@ class PersonWaiting:
             for entry in self.activity.entries
         )
         self._checks.append(FieldCheck(locator, text, str(before), typed_by_person))
+
+    def _person_typed_during_call(self, page: Page) -> bool:
+        return any(
+            entry.who == "person" and entry.kind == "type" and entry.page is page
+            for entry in self.activity.entries
+            if entry.seq > self._call_began_at_seq
+        )
 
     def call_begins(self) -> None:
         self._call_began_at_seq = self.activity.last_seq
@@ -130,7 +142,9 @@ class PersonWaiting:
         checks, self._checks = self._checks, []
         for check in checks:
             with contextlib.suppress(Exception):  # the page moved on (navigated): nothing to check
-                name, secret, value = await check.locator.evaluate(FIELD_JS, timeout=_FIELD_READ_MS)
+                if not check.typed_by_person and _flat(await _value_of(check.locator)) == _flat(check.text):
+                    continue  # it holds what the agent typed: one quick round trip
+                name, secret, value = await _read_field(check.locator)
                 if check.typed_by_person and _flat(check.before) != _flat(check.text):
                     lines.append(
                         f"Your text replaced {_shown(check.before, secret)}, which the person had typed in '{name}'."
@@ -142,6 +156,20 @@ class PersonWaiting:
                         "before going on; ask_user if in doubt."
                     )
         return lines
+
+
+async def _read_field(locator: Locator) -> tuple[str, bool, str]:
+    """(name, secret, value) of the field (what a person calls it, whether its value is a secret)."""
+    name, secret, value = await locator.evaluate(FIELD_JS, timeout=_FIELD_READ_MS)
+    return str(name), bool(secret), str(value)
+
+
+async def _value_of(locator: Locator) -> str:
+    """The field's value. Locator.input_value answers at once; Locator.evaluate waits a frame first."""
+    try:
+        return await locator.input_value(timeout=_FIELD_READ_MS)
+    except PlaywrightError:  # not an input, textarea or select (e.g. contenteditable)
+        return (await _read_field(locator))[2]
 
 
 def _busy_error(busy: Busy, waited_s: float | None) -> str:
