@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 _TITLE_TIMEOUT_S = 1.0
 _NEW_TAB_REPORT_WAIT_S = 1.5
 _DIALOG_TEXT_CHARS = 80
+_WARM_UP_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Tabs:
         self._answered: list[AnsweredDialog] = []
         self._dialog_opened = asyncio.Event()
         self._parked: set[asyncio.Task[object]] = set()
+        self._warming: dict[Page, asyncio.Task[None]] = {}
         self._browser: Browser | None = None
         # Tabs Chromium created vs tabs Playwright has reported: a popup shows up in the first
         # at once and in the second a little later, so an action can wait for it.
@@ -111,7 +113,7 @@ class Tabs:
         self._answered.clear()
 
     def stop(self) -> None:
-        for task in self._parked:
+        for task in [*self._parked, *self._warming.values()]:
             task.cancel()
 
     def pages(self) -> list[Page]:
@@ -310,6 +312,22 @@ class Tabs:
         state = self._states.get(page)
         if state is not None and frame is page.main_frame:
             state.main_frame_navigations += 1
+            self._warm_up(page)
+
+    def _warm_up(self, page: Page) -> None:
+        """Have Playwright set up its helper script in the new document now, in the background: the
+        first snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows."""
+        if page in self._warming:
+            return
+        task = asyncio.ensure_future(self._touch(page))
+        self._warming[page] = task
+        task.add_done_callback(lambda _: self._warming.pop(page, None))
+
+    @staticmethod
+    async def _touch(page: Page) -> None:
+        with contextlib.suppress(Exception):  # a tab that closed or navigated on: nothing to warm
+            await page.wait_for_load_state("domcontentloaded", timeout=_WARM_UP_TIMEOUT_MS)
+            await page.locator(":root").count()
 
     def _on_dialog(self, dialog: Dialog) -> None:
         page = dialog.page
