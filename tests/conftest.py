@@ -66,7 +66,7 @@ async def person(playwright: Playwright, chromium: PersonChromium) -> AsyncItera
 async def agent(chromium: PersonChromium) -> AsyncIterator[Agent]:
     """The agent: an MCP client over stdio to `browser-mcp --cdp-url <the person's browser>`.
 
-    Without the overlay's 0.4 s per input action (tests/test_overlay.py and the headed tests keep it)."""
+    Without the overlay (tests/test_overlay.py and the headed tests keep it): nothing drawn in the pages."""
     async with stdio_agent(
         "--cdp-url", chromium.cdp_url, "--action-timeout", "2", "--overlay-ms", "0"
     ) as client:
