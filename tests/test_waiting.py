@@ -183,13 +183,13 @@ async def test_the_persons_keystrokes_in_the_agents_field_are_reported(
         tab, snapshot = await open_trip(agent, headed_person, site)
         typing = await Typing(x_person, tab, tab.locator("#name"), "hellohello").start()
 
-        reply = await agent.ok(
-            "type", ref=ref_of(snapshot, 'textbox "Notes"'), text="window seat", slowly=True
-        )
+        # Long enough (~1 s key by key) that the person's next letters land while the agent types.
+        wanted = "window seat, by the aisle please"
+        reply = await agent.ok("type", ref=ref_of(snapshot, 'textbox "Notes"'), text=wanted, slowly=True)
         notes_after_reply = await tab.locator("#notes").input_value()
         await typing.finish()
 
-        assert notes_after_reply != "window seat", "no keystroke of the person's landed: nothing to test"
+        assert notes_after_reply != wanted, "no keystroke of the person's landed: nothing to test"
         assert f"'Notes' now holds '{notes_after_reply}', not the text you typed" in reply, reply
 
 
