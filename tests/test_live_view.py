@@ -62,6 +62,14 @@ async def _open(viewers: Browser, server: HttpServer) -> Viewer:
     return viewer
 
 
+async def _watching_booking(live_agent: Agent, viewers: Browser, server: HttpServer, site: Site) -> Viewer:
+    """The agent opens the booking page; a viewer opens the live view and sees it."""
+    await live_agent.ok("navigate", url=site.url("live.html"))
+    viewer = await _open(viewers, server)
+    await viewer.until_state("(s) => s.title === 'Live booking'")
+    return viewer
+
+
 async def _center(person: Person, selector: str) -> tuple[float, float]:
     page = await person.tab_in_front()
     box = await page.locator(selector).bounding_box()
@@ -86,9 +94,7 @@ async def test_the_start_line_names_the_page_and_it_shows_the_persons_tab(
 async def test_a_click_on_the_picture_clicks_the_page_and_counts_as_the_persons(
     server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
 ) -> None:
-    await live_agent.ok("navigate", url=site.url("live.html"))
-    viewer = await _open(viewers, server)
-    await viewer.until_state("(s) => s.title === 'Live booking'")
+    viewer = await _watching_booking(live_agent, viewers, server, site)
     shown = await viewer.frames_drawn()
     await viewer.click(*await _center(person, "#book"))
     page = await person.tab_in_front()
@@ -106,9 +112,7 @@ async def test_a_click_on_the_picture_clicks_the_page_and_counts_as_the_persons(
 async def test_typed_text_with_accents_and_a_dot_and_pasted_text_land_in_the_field(
     server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
 ) -> None:
-    await live_agent.ok("navigate", url=site.url("live.html"))
-    viewer = await _open(viewers, server)
-    await viewer.until_state("(s) => s.title === 'Live booking'")
+    viewer = await _watching_booking(live_agent, viewers, server, site)
     await viewer.click(*await _center(person, "#name"))
     page = await person.tab_in_front()
     await page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
@@ -133,9 +137,7 @@ async def test_typed_text_with_accents_and_a_dot_and_pasted_text_land_in_the_fie
 async def test_double_and_right_clicks_drags_and_the_wheel_reach_the_page(
     server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
 ) -> None:
-    await live_agent.ok("navigate", url=site.url("live.html"))
-    viewer = await _open(viewers, server)
-    await viewer.until_state("(s) => s.title === 'Live booking'")
+    viewer = await _watching_booking(live_agent, viewers, server, site)
     x, y = await viewer.to_screen(*await _center(person, "#pad"))
     mouse = viewer.page.mouse
     await mouse.dblclick(x, y)
@@ -156,9 +158,7 @@ async def test_double_and_right_clicks_drags_and_the_wheel_reach_the_page(
 async def test_the_view_follows_new_and_closed_tabs_and_the_bar_opens_and_closes_them(
     server: HttpServer, live_agent: Agent, person: Person, viewers: Browser, site: Site
 ) -> None:
-    await live_agent.ok("navigate", url=site.url("live.html"))
-    viewer = await _open(viewers, server)
-    await viewer.until_state("(s) => s.title === 'Live booking'")
+    viewer = await _watching_booking(live_agent, viewers, server, site)
     other = await person.open_tab(site.url("two.html"))
     await viewer.until_state("(s) => s.title === 'Two' && s.tabs.length === 2")
     await other.close()

@@ -4,8 +4,10 @@ the person's; and the person's came through the live view if it fell inside one 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
+from collections.abc import Iterator
 
 _KEPT = 64  # windows remembered: reports arrive a moment late, never minutes late
 
@@ -39,6 +41,15 @@ class ActionWindows:
         if self._depth == 0 and self._open_since is not None:
             self._closed.append((self._open_since, now_ms()))
             self._open_since = None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[None]:
+        """One window around an action: what the tabs report meanwhile (and just after) falls in it."""
+        self.begin()
+        try:
+            yield
+        finally:
+            self.end()
 
     @property
     def acting(self) -> bool:

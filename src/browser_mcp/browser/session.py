@@ -61,11 +61,8 @@ class BrowserSession:
     @contextlib.contextmanager
     def agent_action(self) -> Iterator[None]:
         """The agent acts on the browser: what happens meanwhile is its doing, not the person's."""
-        self.windows.begin()
-        try:
+        with self.windows.open():
             yield
-        finally:
-            self.windows.end()
 
     async def close(self) -> None:
         """Disconnect; stop only a browser this server launched."""

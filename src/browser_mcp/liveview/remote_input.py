@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, Literal
 
 from playwright.async_api import Error as PlaywrightError
@@ -130,8 +130,7 @@ class RemoteInput:
         return None
 
     def _as_person(self) -> contextlib.AbstractContextManager[None]:
-        windows = self.people.viewer_input
-        return _window(windows.begin, windows.end)
+        return self.people.viewer_input.open()
 
     async def _on_page(self, page: Page, message: InputMessage) -> None:
         if isinstance(message, Text):
@@ -204,7 +203,7 @@ class RemoteInput:
                 await opened.bring_to_front()
             self.stream.follow_now()
             return None
-        page = next((p for p in session.pages() if f"t{session.tabs.state(p).id}" == message.id), None)
+        page = next((p for p in session.pages() if session.tabs.known_label(p).name == message.id), None)
         if page is None:
             return f"Tab {message.id} is not open any more."
         with self._as_person():
@@ -260,12 +259,3 @@ class RemoteInput:
                 with contextlib.suppress(PlaywrightError):
                     await page.keyboard.up(key)
             held.clear()
-
-
-@contextlib.contextmanager
-def _window(begin: Callable[[], None], end: Callable[[], None]) -> Iterator[None]:
-    begin()
-    try:
-        yield
-    finally:
-        end()
