@@ -44,7 +44,7 @@ from tests.support.chromium import PersonChromium
 from tests.support.live import Viewer, viewer_browser
 from tests.support.site import Site
 
-from bench.bench_tools import chromium_version, split
+from bench.servers import chromium_version
 from bench.timing import (
     CALL_ERRORS,
     Failures,
@@ -55,6 +55,7 @@ from bench.timing import (
     leaf_messages,
     ms,
     print_targets,
+    split,
     text_of,
 )
 from browser_mcp.liveview.stream import DEFAULT_QUALITY, MAX_SIZE

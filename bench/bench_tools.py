@@ -23,49 +23,57 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import math
 import os
-import re
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
+from dataclasses import dataclass
 
 from mcp import Client, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from playwright.async_api import Page, async_playwright
-from tests.support.agent import Agent, HttpServer, http_agent, stdio_agent
-from tests.support.chromium import PersonChromium
+from playwright.async_api import Page
+from tests.support.agent import Agent
 from tests.support.site import Site
 
+from bench.servers import (
+    OURS,
+    PEER_SIDES,
+    PLAYWRIGHT_MCP,
+    RAW,
+    Browser,
+    DevToolsMcp,
+    Peer,
+    PlaywrightMcp,
+    Transport,
+    bench_browser,
+    ours_agent,
+    overhead_ms,
+    peer_agent,
+    peer_versions,
+    peers,
+    sides_table,
+)
 from bench.timing import (
     CALL_ERRORS,
     Failures,
     Op,
+    Phase,
+    Results,
     Run,
     Stats,
     Target,
-    ToolFailed,
     Unavailable,
     checked,
     enter,
     list_tools,
     ms,
     print_targets,
+    rotate_rounds,
+    split,
     text_of,
     time_rounds,
 )
-
-Transport = Literal["stdio", "http"]
-
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = ROOT / "node_modules"
 
 # Targets from the project plan.
 SNAPSHOT_OVERHEAD_TARGET_MS = 3.0  # median, what our layer adds over a bare MCPServer doing the raw call
@@ -74,13 +82,6 @@ CLICK_SHARE_OF_PLAYWRIGHT_MCP = 0.5  # "well under Playwright MCP's click": at m
 # Another connection's input is a person's to browser-mcp, which waits --person-quiet-ms (1.5 s by
 # default) after it: the raw input calls are followed by a longer pause before ours act again.
 PERSON_QUIET_S = 2.0
-
-# The columns.
-OURS = "browser-mcp"
-RAW = "raw Playwright"
-PLAYWRIGHT_MCP = "Playwright MCP"
-DEVTOOLS_MCP = "Chrome DevTools MCP"
-PEER_SIDES = (PLAYWRIGHT_MCP, DEVTOOLS_MCP)
 
 # The rows.
 LIST_TOOLS = "(list_tools: no browser)"
@@ -103,7 +104,7 @@ class Action:
     is_input: bool = False
 
 
-# The calls each side makes are in ours_and_raw and in the peers' run_for (a table in bench/README.md).
+# The calls each side makes are in ours_and_raw and in the peers' runs (a table in bench/README.md).
 ACTIONS = [
     Action(LIST_TOOLS, "/index.html"),
     Action(NAVIGATE, "/index.html"),
@@ -114,28 +115,6 @@ ACTIONS = [
     Action(SCREENSHOT, "/index.html"),
     Action(TABS, "/index.html"),
 ]
-
-
-@dataclass
-class Results:
-    """Row name -> side -> its timings; and the servers that could not be measured, with why."""
-
-    rows: dict[str, dict[str, Stats]] = field(default_factory=dict)
-    unavailable: dict[str, str] = field(default_factory=dict)
-
-    def add(self, row: str, side: str, stats: Stats) -> None:
-        """Add one round's timings (none, when the round could not time this side)."""
-        self.rows.setdefault(row, {}).setdefault(side, Stats()).samples.extend(stats.samples)
-
-    def stats(self, row: str, side: str) -> Stats | None:
-        return self.rows.get(row, {}).get(side)
-
-    def median(self, row: str, side: str) -> float:
-        stats = self.stats(row, side)
-        return stats.median if stats is not None else math.nan
-
-    def overhead(self, row: str) -> float:
-        return self.median(row, OURS) - self.median(row, RAW)
 
 
 # browser-mcp and the raw calls
@@ -166,20 +145,6 @@ def ours_and_raw(action: Action, agent: Agent, page: Page, site: Site) -> tuple[
 
 
 @asynccontextmanager
-async def ours_agent(transport: Transport, cdp_url: str, *args: str) -> AsyncIterator[Agent]:
-    if transport == "stdio":
-        async with stdio_agent("--cdp-url", cdp_url, *args) as agent:
-            yield agent
-        return
-    server = HttpServer("--cdp-url", cdp_url, *args).start()
-    try:
-        async with http_agent(server.url) as agent:
-            yield agent
-    finally:
-        server.stop()
-
-
-@asynccontextmanager
 async def floor_agent(cdp_url: str) -> AsyncIterator[Agent]:
     params = StdioServerParameters(command=sys.executable, args=["-m", "bench.floor_server", cdp_url])
     async with Client(params) as client:
@@ -191,13 +156,13 @@ async def measure_ours(
     server_args: Sequence[str],
     actions: Sequence[Action],
     suffix: str,
-    browser_page: tuple[str, Page | None],
+    browser: Browser,
     site: Site,
     runs: tuple[int, int, Failures],
     results: Results,
 ) -> None:
     """Time browser-mcp (and the floor, over stdio with the defaults) next to the raw calls."""
-    cdp_url, page = browser_page
+    cdp_url, page = browser.cdp_url, browser.page
     iterations, warmup, failures = runs
     if page is None:
         raise Unavailable("the raw Playwright connection found no tab")
@@ -247,155 +212,77 @@ async def measure_ours(
 # The peers
 
 
-def _find(pattern: str, text: str, what: str) -> str:
-    found = re.search(pattern, text, re.MULTILINE)
-    if found is None:
-        raise ToolFailed(f"no {what} in the snapshot")
-    return found.group(1)
+async def playwright_mcp_run(peer: PlaywrightMcp, action: Action, agent: Agent, site: Site) -> Run | None:
+    label = f"{action.name} ({peer.name})"
+    if action.name == LIST_TOOLS:
+        return Run(label, list_tools(agent))
+    if action.name == NAVIGATE:
+        return Run(label, checked(agent, "browser_navigate", url=site.url(action.path)))
+    if action.name == SNAPSHOT:
+        return Run(label, checked(agent, "browser_snapshot"))
+    if action.name == CLICK:
+        button: list[str] = []
+
+        async def fresh_ref() -> None:
+            button[:] = [await peer.ref(agent, "button", r"(?:Click me|Clicked \d+ times)")]
+
+        async def click() -> None:
+            await text_of(agent, "browser_click", target=button[0], element="Click me button")
+
+        return Run(label, click, prepare=fresh_ref)
+    if action.name == TYPE:
+        ref = await peer.ref(agent, "textbox", "Passenger name")
+        return Run(
+            label, checked(agent, "browser_type", target=ref, element="Passenger name textbox", text=TEXT)
+        )
+    if action.name == SCREENSHOT:
+        return Run(label, checked(agent, "browser_take_screenshot", type="jpeg"))
+    if action.name == TABS:
+        return Run(label, checked(agent, "browser_tabs", action="list"))
+    return None
 
 
-class Peer:
-    name: str
-    package: str  # under node_modules
-    command: str  # under node_modules/.bin
-
-    def args(self, cdp_url: str, out_dir: Path) -> list[str]:
-        raise NotImplementedError
-
-    async def attach(self, agent: Agent) -> None:
-        """Whatever the calls need to know first."""
-
-    async def navigate(self, agent: Agent, url: str) -> None:
-        raise NotImplementedError
-
-    async def run_for(self, action: Action, agent: Agent, site: Site) -> Run | None:
-        raise NotImplementedError
-
-    @property
-    def version(self) -> str:
-        try:
-            manifest = json.loads((NODE_MODULES / self.package / "package.json").read_text())
-        except (OSError, ValueError):
-            return "?"
-        return str(manifest.get("version", "?"))
+async def devtools_mcp_run(peer: DevToolsMcp, action: Action, agent: Agent, site: Site) -> Run | None:
+    label = f"{action.name} ({peer.name})"
+    page = peer.page_id
+    if action.name == LIST_TOOLS:
+        return Run(label, list_tools(agent))
+    if action.name == NAVIGATE:
+        return Run(label, checked(agent, "navigate_page", pageId=page, type="url", url=site.url(action.path)))
+    if action.name == SNAPSHOT:
+        return Run(label, checked(agent, "take_snapshot", pageId=page))
+    if action.name == CLICK:
+        # The uid names the element, whatever its text becomes: it stays valid across the clicks.
+        uid = await peer.ref(agent, "button", "Click me")
+        return Run(label, checked(agent, "click", pageId=page, uid=uid))
+    if action.name == TYPE:
+        uid = await peer.ref(agent, "textbox", "Passenger name")
+        return Run(label, checked(agent, "fill", pageId=page, uid=uid, value=TEXT))
+    if action.name == SCREENSHOT:
+        return Run(label, checked(agent, "take_screenshot", pageId=page, format="jpeg", quality=80))
+    if action.name == TABS:
+        return Run(label, checked(agent, "list_pages"))
+    return None
 
 
-class PlaywrightMcp(Peer):
-    name = PLAYWRIGHT_MCP
-    package = "@playwright/mcp"
-    command = "playwright-mcp"
-
-    def args(self, cdp_url: str, out_dir: Path) -> list[str]:
-        # Its snapshot and screenshot files go to a scratch directory.
-        return ["--cdp-endpoint", cdp_url, "--output-dir", str(out_dir)]
-
-    async def navigate(self, agent: Agent, url: str) -> None:
-        await text_of(agent, "browser_navigate", url=url)
-
-    async def ref(self, agent: Agent, role: str, name: str) -> str:
-        snapshot = await text_of(agent, "browser_snapshot")
-        return _find(rf'- {role} "{name}"[^\n]*?\[ref=(\w+)\]', snapshot, f"{role} {name}")
-
-    async def run_for(self, action: Action, agent: Agent, site: Site) -> Run | None:
-        label = f"{action.name} ({self.name})"
-        if action.name == LIST_TOOLS:
-            return Run(label, list_tools(agent))
-        if action.name == NAVIGATE:
-            return Run(label, checked(agent, "browser_navigate", url=site.url(action.path)))
-        if action.name == SNAPSHOT:
-            return Run(label, checked(agent, "browser_snapshot"))
-        if action.name == CLICK:
-            button: list[str] = []
-
-            async def fresh_ref() -> None:
-                button[:] = [await self.ref(agent, "button", r"(?:Click me|Clicked \d+ times)")]
-
-            async def click() -> None:
-                await text_of(agent, "browser_click", target=button[0], element="Click me button")
-
-            return Run(label, click, prepare=fresh_ref)
-        if action.name == TYPE:
-            ref = await self.ref(agent, "textbox", "Passenger name")
-            return Run(
-                label,
-                checked(agent, "browser_type", target=ref, element="Passenger name textbox", text=TEXT),
-            )
-        if action.name == SCREENSHOT:
-            return Run(label, checked(agent, "browser_take_screenshot", type="jpeg"))
-        if action.name == TABS:
-            return Run(label, checked(agent, "browser_tabs", action="list"))
-        return None
+async def peer_run(peer: Peer, action: Action, agent: Agent, site: Site) -> Run | None:
+    """The peer's own call for the action (None: it has none)."""
+    if isinstance(peer, PlaywrightMcp):
+        return await playwright_mcp_run(peer, action, agent, site)
+    if isinstance(peer, DevToolsMcp):
+        return await devtools_mcp_run(peer, action, agent, site)
+    return None
 
 
-class DevToolsMcp(Peer):
-    name = DEVTOOLS_MCP
-    package = "chrome-devtools-mcp"
-    command = "chrome-devtools-mcp"
-
-    def __init__(self) -> None:
-        self.page_id = 0
-
-    def args(self, cdp_url: str, out_dir: Path) -> list[str]:
-        # No usage statistics or CrUX look-ups: nothing leaves the machine.
-        return ["--browserUrl", cdp_url, "--no-usage-statistics", "--no-performance-crux"]
-
-    async def attach(self, agent: Agent) -> None:
-        pages = await text_of(agent, "list_pages")
-        self.page_id = int(_find(r"^(\d+): .*\[selected\]", pages, "selected page"))
-
-    async def navigate(self, agent: Agent, url: str) -> None:
-        await text_of(agent, "navigate_page", pageId=self.page_id, type="url", url=url)
-
-    async def uid(self, agent: Agent, role: str, name: str) -> str:
-        snapshot = await text_of(agent, "take_snapshot", pageId=self.page_id)
-        return _find(rf'uid=(\S+) {role} "{name}"', snapshot, f"{role} {name}")
-
-    async def run_for(self, action: Action, agent: Agent, site: Site) -> Run | None:
-        label = f"{action.name} ({self.name})"
-        page = self.page_id
-        if action.name == LIST_TOOLS:
-            return Run(label, list_tools(agent))
-        if action.name == NAVIGATE:
-            return Run(
-                label, checked(agent, "navigate_page", pageId=page, type="url", url=site.url(action.path))
-            )
-        if action.name == SNAPSHOT:
-            return Run(label, checked(agent, "take_snapshot", pageId=page))
-        if action.name == CLICK:
-            # The uid names the element, whatever its text becomes: it stays valid across the clicks.
-            uid = await self.uid(agent, "button", "Click me")
-            return Run(label, checked(agent, "click", pageId=page, uid=uid))
-        if action.name == TYPE:
-            uid = await self.uid(agent, "textbox", "Passenger name")
-            return Run(label, checked(agent, "fill", pageId=page, uid=uid, value=TEXT))
-        if action.name == SCREENSHOT:
-            return Run(label, checked(agent, "take_screenshot", pageId=page, format="jpeg", quality=80))
-        if action.name == TABS:
-            return Run(label, checked(agent, "list_pages"))
-        return None
-
-
-PEERS: list[Peer] = [PlaywrightMcp(), DevToolsMcp()]
+PEERS: list[Peer] = peers()
 
 
 async def measure_peer(
     peer: Peer, cdp_url: str, site: Site, runs: tuple[int, int, Failures], results: Results
 ) -> None:
-    binary = NODE_MODULES / ".bin" / peer.command
-    if not binary.exists():
-        raise Unavailable(
-            f"{peer.name} is not installed ({binary.relative_to(ROOT)} is missing): run scripts/setup.sh "
-            "(npm install of package.json)"
-        )
     problem: str | None = None
-    with tempfile.TemporaryDirectory(prefix="bench-peer-") as scratch:
-        log = Path(scratch) / "stderr.log"
-        params = StdioServerParameters(command=str(binary), args=peer.args(cdp_url, Path(scratch)))
-        with log.open("w") as errlog:
-            async with AsyncExitStack() as stack:
-                client = Client(stdio_client(params, errlog=errlog), read_timeout_seconds=60)
-                agent = Agent(await enter(stack, client, peer.name, log))
-                problem = await measure_attached(peer, agent, site, runs, results)
+    async with peer_agent(peer, cdp_url) as (agent, _):
+        problem = await measure_attached(peer, agent, site, runs, results)
     if problem is not None:  # raised out here: inside, the client's task group would wrap it in a group
         raise Unavailable(problem)
 
@@ -412,7 +299,7 @@ async def measure_attached(
     for action in ACTIONS:
         try:
             await peer.navigate(agent, site.url(action.path))
-            run = await peer.run_for(action, agent, site)
+            run = await peer_run(peer, action, agent, site)
         except CALL_ERRORS as exc:
             failures.add(f"{action.name} ({peer.name}, setting up)", exc)
             results.add(action.name, peer.name, Stats())
@@ -428,23 +315,6 @@ async def measure_attached(
 # One run
 
 
-def chromium_version(cdp_url: str) -> str:
-    try:
-        with urllib.request.urlopen(f"{cdp_url}/json/version", timeout=5) as response:
-            return str(json.load(response).get("Browser", "?"))
-    except (OSError, ValueError):
-        return "?"
-
-
-def split(iterations: int, rounds: int) -> list[int]:
-    """Timed runs per round: as even as can be, no empty round."""
-    counts = [iterations // rounds + (1 if i < iterations % rounds else 0) for i in range(rounds)]
-    return [count for count in counts if count > 0]
-
-
-Measure = Callable[[tuple[int, int, Failures]], Awaitable[None]]
-
-
 async def run(
     transport: Transport, iterations: int, warmup: int, rounds: int, failures: Failures
 ) -> tuple[Results, str]:
@@ -454,46 +324,38 @@ async def run(
     instead of falling on whichever came last.
     """
     results = Results()
+    counts = split(iterations, rounds)
     site = Site().start()
-    chromium = PersonChromium().start()
     try:
-        browser_name = chromium_version(chromium.cdp_url)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.connect_over_cdp(chromium.cdp_url, no_defaults=True)
-            try:
-                # The raw connection acts on the tab the servers act on (the only one).
-                page = next(iter(browser.contexts[0].pages), None) if browser.contexts else None
-                where = (chromium.cdp_url, page)
-                inputs = [action for action in ACTIONS if action.is_input]
+        async with bench_browser() as browser:
+            # The raw connection acts on the tab the servers act on (the only one).
+            inputs = [action for action in ACTIONS if action.is_input]
 
-                def ours(args: tuple[str, ...], actions: list[Action], suffix: str) -> Measure:
-                    return lambda runs: measure_ours(
-                        transport, args, actions, suffix, where, site, runs, results
-                    )
+            def ours(args: tuple[str, ...], actions: list[Action], suffix: str) -> Phase:
+                return lambda index: measure_ours(
+                    transport,
+                    args,
+                    actions,
+                    suffix,
+                    browser,
+                    site,
+                    (counts[index], warmup, failures),
+                    results,
+                )
 
-                def peer_phase(peer: Peer) -> Measure:
-                    return lambda runs: measure_peer(peer, chromium.cdp_url, site, runs, results)
+            def peer_phase(peer: Peer) -> Phase:
+                return lambda index: measure_peer(
+                    peer, browser.cdp_url, site, (counts[index], warmup, failures), results
+                )
 
-                phases: list[tuple[str, Measure]] = [
-                    (OURS, ours((), ACTIONS, "")),
-                    (f"{OURS} --overlay-ms 0", ours(("--overlay-ms", "0"), inputs, NO_OVERLAY)),
-                    *((peer.name, peer_phase(peer)) for peer in PEERS),
-                ]
-                counts = split(iterations, rounds)
-                for index, count in enumerate(counts):
-                    first = index % len(phases)
-                    for name, measure in phases[first:] + phases[:first]:
-                        if name in results.unavailable:
-                            continue
-                        print(f"round {index + 1}/{len(counts)}: {name}", file=sys.stderr, flush=True)
-                        try:
-                            await measure((count, warmup, failures))
-                        except Unavailable as exc:
-                            results.unavailable[name] = str(exc)
-            finally:
-                await browser.close()  # over CDP: disconnects only
+            phases: list[tuple[str, Phase]] = [
+                (OURS, ours((), ACTIONS, "")),
+                (f"{OURS} --overlay-ms 0", ours(("--overlay-ms", "0"), inputs, NO_OVERLAY)),
+                *((peer.name, peer_phase(peer)) for peer in PEERS),
+            ]
+            await rotate_rounds(phases, len(counts), results)
+            browser_name = browser.name
     finally:
-        chromium.stop()
         site.stop()
     return results, browser_name
 
@@ -501,35 +363,10 @@ async def run(
 # The report
 
 
-def _cell(stats: Stats | None, iterations: int) -> str:
-    if stats is None:
-        return "-"
-    if stats.n == 0:
-        return "failed"
-    cell = f"{ms(stats.median)} / {ms(stats.p95)}"
-    return cell if stats.n >= iterations else f"{cell} (n={stats.n})"
-
-
 def row_names() -> list[str]:
     return [action.name for action in ACTIONS] + [
         action.name + NO_OVERLAY for action in ACTIONS if action.is_input
     ]
-
-
-def table(results: Results, iterations: int) -> str:
-    sides = (OURS, RAW, *PEER_SIDES)
-    lines = [
-        "| action | " + " | ".join(sides[:2]) + " | overhead (median) | " + " | ".join(sides[2:]) + " |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for name in row_names():
-        if name not in results.rows:
-            continue
-        cells = [_cell(results.stats(name, side), iterations) for side in sides]
-        lines.append(
-            f"| {name} | {cells[0]} | {cells[1]} | {ms(results.overhead(name))} | {cells[2]} | {cells[3]} |"
-        )
-    return "\n".join(lines)
 
 
 LEGEND = (
@@ -542,8 +379,8 @@ def targets(results: Results, transport: Transport) -> list[Target]:
     verdicts = [
         Target("NOT met", f"{name} was not measured: {why}") for name, why in results.unavailable.items()
     ]
-    overhead = results.overhead(SNAPSHOT)
-    floor = results.overhead(FLOOR)
+    overhead = overhead_ms(results, SNAPSHOT)
+    floor = overhead_ms(results, FLOOR)
     sentence = f"snapshot overhead over {transport} {ms(overhead)} ms median"
     if math.isnan(floor):
         verdicts.append(Target("NOT met", f"{sentence}; the bare MCPServer floor was not measured"))
@@ -591,7 +428,7 @@ def targets(results: Results, transport: Transport) -> list[Target]:
                 Target(
                     "info",
                     f"{action.name} without the overlay (--overlay-ms 0): {ms(results.median(row, OURS))} ms "
-                    f"median, {ms(results.overhead(row))} ms over the raw call ({peers})",
+                    f"median, {ms(overhead_ms(results, row))} ms over the raw call ({peers})",
                 )
             )
     return verdicts
@@ -610,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     results, browser_name = asyncio.run(
         run(transport, args.iterations, args.warmup, max(1, args.rounds), failures)
     )
-    peers = ", ".join(f"{peer.name} {peer.version}" for peer in PEERS)
+    peers = peer_versions(PEERS)
     rounds = len(split(args.iterations, max(1, args.rounds)))
     print(
         f"browser-mcp over {transport} (its defaults; attached with --cdp-url), raw Playwright on the same tab; "
@@ -619,7 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         f"after {args.warmup} untimed runs per action); {os.cpu_count()} cores; total "
         f"{time.perf_counter() - started:.0f} s.\n"
     )
-    print(table(results, args.iterations))
+    print(sides_table(results, [(name, args.iterations) for name in row_names()], "action"))
     print(f"\n{LEGEND}")
     status = print_targets("Targets", targets(results, transport))
     failures.print()

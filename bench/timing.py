@@ -1,9 +1,11 @@
-"""What both benchmarks share: timed MCP calls, their statistics, failed calls, verdicts, start-up failures."""
+"""What the benchmarks share: timed MCP calls, their statistics and rounds, failed calls, verdicts, start-up
+failures."""
 
 from __future__ import annotations
 
 import math
 import statistics
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -79,6 +81,63 @@ class Failures:
         print(f"\nFailed calls ({sum(self._seen.values())}, left out of the timings):")
         for text, count in self._seen.items():
             print(f"- {text}" + (f" (x{count})" if count > 1 else ""))
+
+
+@dataclass
+class Results:
+    """Row name -> side -> its timings; and the servers that could not be measured, with why."""
+
+    rows: dict[str, dict[str, Stats]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+
+    def add(self, row: str, side: str, stats: Stats) -> None:
+        """Add one round's timings (none, when the round could not time this side)."""
+        self.rows.setdefault(row, {}).setdefault(side, Stats()).samples.extend(stats.samples)
+
+    def stats(self, row: str, side: str) -> Stats | None:
+        return self.rows.get(row, {}).get(side)
+
+    def median(self, row: str, side: str) -> float:
+        stats = self.stats(row, side)
+        return stats.median if stats is not None else math.nan
+
+
+def cell(stats: Stats | None, iterations: int) -> str:
+    """A table cell: median / p95, "(n=...)" when calls failed, "failed" when none worked, "-": no such call."""
+    if stats is None:
+        return "-"
+    if stats.n == 0:
+        return "failed"
+    text = f"{ms(stats.median)} / {ms(stats.p95)}"
+    return text if stats.n >= iterations else f"{text} (n={stats.n})"
+
+
+def split(iterations: int, rounds: int) -> list[int]:
+    """Timed runs per round: as even as can be, no empty round."""
+    counts = [iterations // rounds + (1 if i < iterations % rounds else 0) for i in range(rounds)]
+    return [count for count in counts if count > 0]
+
+
+# One server's share of a round, given the round's index: raises Unavailable when it cannot be measured.
+Phase = Callable[[int], Awaitable[None]]
+
+
+async def rotate_rounds(phases: Sequence[tuple[str, Phase]], rounds: int, results: Results) -> None:
+    """Every phase in every round, one at a time, in an order that rotates from round to round.
+
+    Each phase starts its server afresh, so that a change in the machine's load spreads over all of them
+    instead of falling on whichever came last. A server that cannot be measured is not tried again.
+    """
+    for index in range(rounds):
+        first = index % len(phases)
+        for name, phase in [*phases[first:], *phases[:first]]:
+            if name in results.unavailable:
+                continue
+            print(f"round {index + 1}/{rounds}: {name}", file=sys.stderr, flush=True)
+            try:
+                await phase(index)
+            except Unavailable as exc:
+                results.unavailable[name] = str(exc)
 
 
 async def time_rounds(runs: Sequence[Run], iterations: int, warmup: int, failures: Failures) -> None:

@@ -6,6 +6,7 @@ Each test checks what the person's page shows afterwards and what the reply tell
 from __future__ import annotations
 
 import base64
+import re
 import struct
 import time
 
@@ -127,11 +128,17 @@ async def test_snapshot_refs_and_selectors_both_click_the_element(
     ref = ref_of(snapshot, 'button "Click me"')
 
     reply = await agent.ok("click", ref=ref)
-    assert reply == f'Clicked button "Click me" [{ref}].'
+    # What the click did to the page comes after: the button renamed itself.
+    said, now = reply.split("\n", 1)
+    assert said == f'Clicked button "Click me" [{ref}].'
+    assert (
+        now
+        == f'The page now shows:\nin main [ref={ref_of(snapshot, "main")}]:\n  - button "Clicked 1 times" [ref={ref}]'
+    )
     await expect(tab.locator("#count")).to_have_text("Clicked 1 times")
 
     reply = await agent.ok("click", selector="#count", element="the counter button")
-    assert reply == "Clicked the counter button (#count)."
+    assert reply.startswith("Clicked the counter button (#count).\nThe page now shows:")
     await expect(tab.locator("#count")).to_have_text("Clicked 2 times")
 
 
@@ -201,7 +208,8 @@ async def test_hover_triggers_mouseover(agent: Agent, person: Person, site: Site
     tab = await open_page(agent, person, site, "/tools_lab.html")
     ref = ref_of(await agent.ok("snapshot"), 'button "Hover target"')
     reply = await agent.ok("hover", ref=ref)
-    assert reply == f'Hovered button "Hover target" [{ref}].'
+    assert reply.startswith(f'Hovered button "Hover target" [{ref}].\nThe page now shows:'), reply
+    assert re.search(r"- paragraph \[ref=e\d+\]: hovered", reply), reply
     await expect(tab.locator("#hovered")).to_have_text("hovered")
 
 
@@ -220,7 +228,9 @@ async def test_type_with_submit_presses_enter(agent: Agent, person: Person, site
     """type(submit=True) presses Enter after typing: the field's Enter handler sees the typed text."""
     tab = await open_page(agent, person, site, "/tools_lab.html")
     reply = await agent.ok("type", selector="#query", text="cats", submit=True)
-    assert reply == "Typed 4 characters into '#query' and pressed Enter."
+    # What Enter did comes after; the typed text itself is not news.
+    assert reply.startswith("Typed 4 characters into '#query' and pressed Enter.\nThe page now shows:"), reply
+    assert re.search(r"- paragraph \[ref=e\d+\]: Searched cats", reply) and "textbox" not in reply, reply
     await expect(tab.locator("#result")).to_have_text("Searched cats")
 
 

@@ -17,6 +17,8 @@ T = TypeVar("T")
 
 # After an action, requests it started may finish for this long before we reply anyway.
 SETTLE_CAP_S = 1.5
+# An answered request whose body the page never reads never ends: wait this long for bodies.
+BODY_CAP_S = 0.25
 # A navigation the action started may load for this long before we reply "still loading".
 NAVIGATION_SETTLE_CAP_S = 10.0
 
@@ -85,8 +87,18 @@ async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_bef
         if isinstance(load.exception(), PlaywrightError):
             return False
 
-    def reacting() -> bool:
-        return bool(state.inflight - busy_before) and not dialog_signal.is_set() and not page.is_closed()
+    def going_on() -> bool:
+        return not dialog_signal.is_set() and not page.is_closed()
 
-    await wait_while(reacting, state.network_changed, SETTLE_CAP_S)
+    def unanswered() -> bool:
+        return bool(state.inflight - busy_before - state.answered) and going_on()
+
+    def reacting() -> bool:
+        return bool(state.inflight - busy_before) and going_on()
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_CAP_S
+    await wait_while(unanswered, state.network_changed, SETTLE_CAP_S)
+    # Answered: the page reacts once it has read the body. A body it never reads never ends.
+    await wait_while(reacting, state.network_changed, max(0.0, min(BODY_CAP_S, deadline - loop.time())))
     return False

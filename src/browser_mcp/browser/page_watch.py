@@ -17,6 +17,8 @@ from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
+# In our world: the number of DOM changes since it was last called (see _SCRIPT).
+CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
 # `report(kind, data)` is how every script of ours in this world talks to the server.
@@ -44,6 +46,17 @@ _SCRIPT = f"""(() => {{
   }};
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
+  // How many DOM changes since the server last asked, ours (the overlay, the prompt bar) left out: an
+  // action after which nothing changed needs no new snapshot to tell what it changed.
+  let changes = 0;
+  const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
+  new MutationObserver(records => {{
+    for (const record of records) {{
+      const moved = [...record.addedNodes, ...record.removedNodes];
+      if (!ours(record.target) && !(moved.length && moved.every(ours))) changes++;
+    }}
+  }}).observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
+  globalThis.{CHANGES_FUNCTION} = () => {{ const count = changes; changes = 0; return count; }};
 }})()"""
 
 
@@ -70,6 +83,9 @@ class TabWatch:
         self.target_id = target_id
         self.title = title  # the tab's title when the watch began
         self._world_context: int | None = None
+        # Which document the tab shows: a new one clears the contexts, a same-document navigation
+        # (a #link, history.pushState) does not.
+        self.documents = 0
 
     def on_context_created(self, event: dict[str, Any]) -> None:
         context = event.get("context", {})
@@ -79,6 +95,7 @@ class TabWatch:
 
     def on_contexts_cleared(self, _: object = None) -> None:
         self._world_context = None
+        self.documents += 1
 
     async def add_script(self, source: str) -> None:
         """Run `source` in our world now and at the start of every later document of the tab."""

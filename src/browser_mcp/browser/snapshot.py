@@ -10,7 +10,7 @@ from playwright.async_api import Page
 from browser_mcp.browser.locate import locate
 from browser_mcp.browser.secrets import hide_secrets
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.browser.tab_state import TabState
+from browser_mcp.browser.tab_state import PageView, TabState
 from browser_mcp.text import REF_PATTERN, shorten
 
 # `- button "Send" [ref=e12]`: role, optional quoted name, the ref.
@@ -73,6 +73,9 @@ def remember(state: TabState, snapshot: Snapshot) -> None:
     """The model has seen `snapshot`: its refs are the tab's now (a scoped one adds to them)."""
     state.refs = {**state.refs, **snapshot.refs} if snapshot.scoped else snapshot.refs
     state.last_snapshot = (snapshot.key, snapshot.text)
+    _, ref, depth = snapshot.key
+    if ref is None and depth is None:
+        state.seen = PageView(state.document, snapshot.text)
 
 
 def _label(role: str, name: str | None) -> str:

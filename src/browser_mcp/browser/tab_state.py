@@ -25,6 +25,14 @@ class ConsoleEntry:
 
 
 @dataclass
+class PageView:
+    document: int  # TabState.document when it was taken
+    text: str  # the snapshot text
+    # Elements whose values the agent set since (typed, chose): their change is not news.
+    set_by_agent: set[str] = field(default_factory=set)
+
+
+@dataclass
 class TabState:
     id: int  # stable while the server runs: replies call the tab "t<id>"
     console: deque[ConsoleEntry] = field(default_factory=lambda: deque(maxlen=CONSOLE_LIMIT))
@@ -41,8 +49,17 @@ class TabState:
     # `offset` reuses it, so the parts fit together and a big page is not walked again per part.
     last_snapshot: tuple[tuple[int, str | None, int | None], str] | None = None
     main_frame_navigations: int = 0
+    # The last full view of a document the model got (a snapshot, or one taken around an action): what
+    # the next action's "page now shows" is compared with.
+    seen: PageView | None = None
     inflight: set[Request] = field(default_factory=set)
+    answered: set[Request] = field(default_factory=set)  # of those in flight: the response has come
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def document(self) -> int:
+        """Which document the tab shows (-1: not known yet). A same-document navigation keeps it."""
+        return self.watch.documents if self.watch is not None else -1
 
     def add_console(self, level: str, text: str, location: str = "") -> None:
         self.console.append(ConsoleEntry(time.time(), level, text, location))
@@ -52,7 +69,13 @@ class TabState:
             self.inflight.add(request)
             self.network_changed.set()
 
+    def request_answered(self, request: Request) -> None:
+        if request in self.inflight:
+            self.answered.add(request)
+            self.network_changed.set()
+
     def request_ended(self, request: Request) -> None:
         if request in self.inflight:
             self.inflight.discard(request)
+            self.answered.discard(request)
             self.network_changed.set()

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.action_windows import ActionWindows
@@ -255,6 +255,7 @@ class Tabs:
         context.on("dialogclosed", self._on_dialog_closed)
         context.on("console", self._on_console)
         context.on("request", self._on_request)
+        context.on("response", self._on_response)
         context.on("requestfinished", self._on_request_end)
         context.on("requestfailed", self._on_request_end)
         for page in context.pages:
@@ -359,6 +360,11 @@ class Tabs:
         state = self._request_state(request)
         if state is not None:
             state.request_started(request)
+
+    def _on_response(self, response: Response) -> None:
+        state = self._request_state(response.request)
+        if state is not None:
+            state.request_answered(response.request)
 
     def _on_request_end(self, request: Request) -> None:
         state = self._request_state(request)

@@ -210,11 +210,16 @@ class Overlay:
 
     async def show(self, page: Page, intent: AgentIntent) -> None:
         """As the action starts: drawn alongside it, not waited for (a few ms of the page's time), unless
-        --overlay-lead-ms asks for time on screen before the action (a demo)."""
+        --overlay-lead-ms asks for time on screen before the action (a demo). An instant action (a fill)
+        is drawn as it ends."""
         if not self.wanted():
             return
         self._intents[page] = intent
         lead_s = self.settings.overlay_lead_ms / 1000
+        if lead_s <= 0 and intent.instant:
+            # Drawn alongside, the element's box (which waits for a frame) would delay an action that
+            # takes less than a frame: hide() draws it, a few ms later.
+            return
         drawing = self._start_drawing(page, intent)
         if lead_s <= 0:
             return

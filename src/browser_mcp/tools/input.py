@@ -7,13 +7,14 @@ Each acts inside the person's side's `agent_turn` (wait for a busy person, show 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
 from browser_mcp.browser.locate import Target, locate
+from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.people import AgentIntent
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import Element, Ref, Selector
@@ -63,19 +64,37 @@ async def _on_element(
     verb: str,
     action: Callable[[Target], Awaitable[Any]],
     text: str | None = None,
+    *,
+    sets_value: bool = False,
+    instant: bool = False,
 ) -> Target:
-    """Find the element and act on it; the page's reaction is said after the caller's line."""
+    """Find the element and act on it; the page's reaction is said after the caller's line.
+
+    `sets_value`: the element's own change (its new value) is the action itself, not news. `instant`: the
+    action takes less than a frame (a fill).
+    """
     page = call.page
     target = await locate(call.session, page, ref, selector, element)
     call.target = target.label
     url_before = page.url
-    intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text)
+    await note_before_action(call.session, page, _timeout_s(call))
+    intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text, instant)
     outcome = await _act(call, intent, lambda: action(target))
-    await _describe_outcome(call, outcome, url_before)
+    acted_on = [target.ref] if sets_value and target.ref else []
+    await _describe_outcome(call, outcome, url_before, acted_on, sets_value=sets_value, shown_by_dom=instant)
     return target
 
 
-async def _describe_outcome(call: ToolCall, outcome: Outcome[Any], url_before: str) -> None:
+async def _describe_outcome(
+    call: ToolCall,
+    outcome: Outcome[Any],
+    url_before: str,
+    acted_on: Sequence[str] = (),
+    *,
+    sets_value: bool = False,
+    shown_by_dom: bool = False,
+) -> None:
+    """A navigation's new page, then what the page now shows that it did not before."""
     page = call.current
     if page is None or page.is_closed() or outcome.dialog_opened:
         return
@@ -83,10 +102,26 @@ async def _describe_outcome(call: ToolCall, outcome: Outcome[Any], url_before: s
         title = await call.tabs.title_of(page, fresh=True)
         loading = " (still loading)" if outcome.still_loading else ""
         call.reply.effect(f"Page: '{title}' ({page.url}){loading}.")
+        if outcome.still_loading:
+            return
+    shows = await changes_after_action(
+        call.session,
+        page,
+        _timeout_s(call),
+        acted_on=acted_on,
+        sets_value=sets_value,
+        shown_by_dom=shown_by_dom,
+    )
+    if shows:
+        call.reply.effect(shows)
 
 
 def _timeout_ms(call: ToolCall) -> float:
     return call.settings.action_timeout * 1000
+
+
+def _timeout_s(call: ToolCall) -> float:
+    return call.settings.action_timeout
 
 
 @tool(
@@ -167,7 +202,17 @@ async def type_text(
             await locator.press("Enter", timeout=timeout)
 
     # After Enter the page may well empty the field: only a plain fill is checked afterwards.
-    target = await _on_element(call, ref, selector, element, "type into", write, None if submit else text)
+    target = await _on_element(
+        call,
+        ref,
+        selector,
+        element,
+        "type into",
+        write,
+        None if submit else text,
+        sets_value=True,
+        instant=not slowly and not submit,
+    )
     then = " and pressed Enter" if submit else ""
     call.reply.say(f"Typed {len(text)} characters into {target.label}{then}.")
 
@@ -194,6 +239,8 @@ async def select_option(
         element,
         "choose an option in",
         lambda t: t.locator.select_option(values, timeout=timeout),
+        sets_value=True,
+        instant=True,
     )
     call.reply.say(f"Selected {', '.join(repr(v) for v in values)} in {target.label}.")
 
@@ -212,12 +259,14 @@ async def fill_form(
     page = call.page
     url_before = page.url
     targets = [await locate(call.session, page, f.ref, f.selector, f.element) for f in fields]
+    await note_before_action(call.session, page, _timeout_s(call))
     filled: list[str] = []
     outcome = None
     for field, target in zip(fields, targets, strict=True):
         call.target = target.label
         text = field.value if field.type == "textbox" else None
-        intent = AgentIntent("fill_form", f"fill {target.name}", target.locator, text)
+        instant = field.type in ("textbox", "combobox")  # a click (checkbox, radio) is not
+        intent = AgentIntent("fill_form", f"fill {target.name}", target.locator, text, instant)
         outcome = await _act(call, intent, functools.partial(_fill_one, target, field, _timeout_ms(call)))
         filled.append(target.label)
         call.partial = f"Filled before it: {', '.join(filled)}."
@@ -226,7 +275,9 @@ async def fill_form(
     call.target = None
     call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {', '.join(filled)}.")
     if outcome is not None:
-        await _describe_outcome(call, outcome, url_before)
+        refs = [target.ref for target in targets if target.ref]
+        by_dom = all(field.type in ("textbox", "combobox") for field in fields)
+        await _describe_outcome(call, outcome, url_before, refs, sets_value=True, shown_by_dom=by_dom)
 
 
 async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None:
@@ -254,6 +305,7 @@ async def press_key(
     page = call.page
     call.target = key
     url_before = page.url
+    await note_before_action(call.session, page, _timeout_s(call))
     outcome = await _act(call, AgentIntent("press_key", f"press {key}"), lambda: page.keyboard.press(key))
     call.reply.say(f"Pressed {key}.")
     await _describe_outcome(call, outcome, url_before)

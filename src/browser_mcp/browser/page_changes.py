@@ -1,0 +1,306 @@
+"""What an action changed on the page, told the way the model reads pages: the lines of the AI snapshot
+that appeared or changed, and what is no longer shown, so that the model needs no new snapshot to learn
+whether its click worked (a status line, an error under a field, a menu that opened).
+
+The page is compared with the last snapshot of the same document the model saw (or one taken just before
+the action when there is none). Pages too big to walk in a few milliseconds are left out: the model can
+still ask for a snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from browser_mcp.browser.page_watch import CHANGES_FUNCTION
+from browser_mcp.browser.session import BrowserSession
+from browser_mcp.browser.snapshot import Snapshot, take_snapshot
+from browser_mcp.browser.tab_state import PageView, TabState
+from browser_mcp.text import REF_PATTERN
+
+log = logging.getLogger(__name__)
+
+CHANGES_MAX_CHARS = 1_500
+# Bigger pages take tens of ms or more to walk: no snapshot around each action on them.
+_MAX_ELEMENTS = 4_000
+_MAX_SEEN_CHARS = 150_000
+# [elements in the document, DOM changes since we last asked (-1: not counted in this document)]
+_PROBE_JS = f"[document.getElementsByTagName('*').length, globalThis.{CHANGES_FUNCTION}?.() ?? -1]"
+_SNAPSHOT_TIMEOUT_S = 2.0
+
+_INDENT = re.compile(r"^( *)")
+_REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
+# Focus moves with every click and key: not news.
+_FOCUS_MARK = " [active]"
+# A container holding nothing else worth naming ("generic [ref=e3]:") is not a useful "in ..." context.
+# An element that shows nothing ("- status" before it has text): neither news when it appears nor when it goes.
+_EMPTY = re.compile(r"^- [\w-]+$")
+_FOCUSED_FIELD = re.compile(r"^- (?:textbox|searchbox|combobox|spinbutton|slider)\b.*\[active\]")
+_BARE_CONTAINER = re.compile(r"^- (?:generic|group|list|listitem|none|presentation)(?: \[[^\]]*\])*:?$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str  # as the snapshot has it
+    depth: int
+    ref: str | None
+
+    @property
+    def key(self) -> str:
+        """What is compared: the line without focus marks."""
+        return self.text.replace(_FOCUS_MARK, "")
+
+    @property
+    def empty(self) -> bool:
+        return self.ref is None and bool(_EMPTY.match(self.key.strip()))
+
+
+async def note_before_action(session: BrowserSession, page: Page, timeout_s: float) -> None:
+    """Make sure the tab has a view of its current document to compare with after the action."""
+    state = session.tabs.state(page)
+    if _seen_now(state) is not None:
+        return
+    snapshot = await _view(session, page, timeout_s, check_size=True)
+    if snapshot is not None:
+        _keep(state, snapshot)
+
+
+async def changes_after_action(
+    session: BrowserSession,
+    page: Page,
+    timeout_s: float,
+    *,
+    acted_on: Collection[str] = (),
+    sets_value: bool = False,
+    shown_by_dom: bool = False,
+) -> str | None:
+    """The "page now shows" part of the reply, or None when nothing changed (or the page is too big).
+
+    `sets_value`: the action set the value of fields (typed, chose), `acted_on` (refs) if named by ref, else
+    the focused one: their own change is the action itself, not news.
+    `shown_by_dom`: what the action can change shows in the DOM (a fill; not a click, whose checkbox or
+    :focus-within menu may change with no DOM change): no DOM change, no snapshot.
+    """
+    state = session.tabs.state(page)
+    before = _seen_now(state)
+    if before is not None and len(before.text) > _MAX_SEEN_CHARS:
+        return None
+    snapshot = await _view(session, page, timeout_s, check_size=before is None, if_changed=shown_by_dom)
+    if snapshot is None:
+        if before is not None:
+            before.set_by_agent.update(acted_on)
+        return None
+    _keep(state, snapshot)
+    if before is None:  # a new document: how it begins
+        return describe_new_page(snapshot.text)
+    return describe_changes(
+        before.text,
+        snapshot.text,
+        acted_on={*acted_on, *before.set_by_agent},
+        focused_field_set=sets_value and not acted_on,
+    )
+
+
+def _seen_now(state: TabState) -> PageView | None:
+    """The last full view of the tab's current document, if any."""
+    if state.seen is None or state.seen.document != state.document:
+        return None
+    return state.seen
+
+
+def _keep(state: TabState, snapshot: Snapshot) -> None:
+    """The model will see part of this view: its refs are the ones the next action may use."""
+    state.seen = PageView(state.document, snapshot.text)
+    state.refs = snapshot.refs
+
+
+async def _view(
+    session: BrowserSession, page: Page, timeout_s: float, *, check_size: bool, if_changed: bool = False
+) -> Snapshot | None:
+    """A snapshot of the page, unless it is not worth one: a page too big to walk in a few ms (when its
+    size is not known yet), or (`if_changed`) a page whose DOM has not changed since we last asked.
+    None too when the page could not be read (it navigated on, closed): the action is done all the same."""
+    try:
+        return await asyncio.wait_for(
+            _view_or_fail(session, page, timeout_s, check_size=check_size, if_changed=if_changed), timeout_s
+        )
+    except (PlaywrightError, TimeoutError, RuntimeError) as exc:
+        log.debug("No view of the page around the action: %r", exc)
+        return None
+
+
+async def _view_or_fail(
+    session: BrowserSession, page: Page, timeout_s: float, *, check_size: bool, if_changed: bool
+) -> Snapshot | None:
+    state = session.tabs.state(page)
+    if page.is_closed() or state.dialog is not None or state.watch is None:
+        return None
+    # Asked every time: it also restarts the count of changes from this view.
+    elements, changes = await state.watch.evaluate(_PROBE_JS, timeout_s=timeout_s)
+    if check_size and (not isinstance(elements, int) or elements > _MAX_ELEMENTS):
+        return None
+    if if_changed and changes == 0:
+        return None
+    return await take_snapshot(session, page, ref=None, depth=None, timeout_s=_SNAPSHOT_TIMEOUT_S)
+
+
+def describe_changes(
+    before: str,
+    after: str,
+    *,
+    acted_on: Collection[str] = (),
+    focused_field_set: bool = False,
+    max_chars: int = CHANGES_MAX_CHARS,
+) -> str | None:
+    """What `after` shows that `before` did not, and what it no longer shows; None if nothing.
+
+    The action's own change is left out: the elements `acted_on` (refs), and with `focused_field_set` the
+    field that has the focus after it (typing into a field named by a selector).
+    """
+    old, new = _lines(before), _lines(after)
+    matcher = difflib.SequenceMatcher(
+        None, [line.key for line in old], [line.key for line in new], autojunk=False
+    )
+    own = {*acted_on, *(_focused_fields(new) if focused_field_set else ())}
+    quiet = _subtree_indexes(new, own)
+    quiet_old = _subtree_indexes(old, own)
+    added: list[int] = []
+    gone: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        added.extend(j for j in range(j1, j2) if j not in quiet and not new[j].empty)
+        new_refs = {new[j].ref for j in range(j1, j2)}
+        new_keys = {new[j].key.strip() for j in range(j1, j2)}
+        for i in range(i1, i2):
+            line = old[i]
+            if (
+                line.empty
+                or i in quiet_old
+                or (line.ref in new_refs if line.ref else line.key.strip() in new_keys)
+            ):
+                continue
+            if line.ref is None and line.key.strip().startswith("- /"):
+                continue  # a property line (/url) of an element that went: the element says it
+            gone.append(_summary(line))
+    if not added and not gone:
+        return None
+    return _within(_block(new, added), gone, max_chars)
+
+
+def describe_new_page(after: str, max_chars: int = CHANGES_MAX_CHARS) -> str:
+    """How a new document begins: its main landmark if it has one, else the top of the page."""
+    lines = _lines(after)
+    start = next((i for i, line in enumerate(lines) if line.key.lstrip().startswith("- main")), 0)
+    part = _subtree(lines, start) if start else lines
+    head = "The page now shows (its main part):" if start else "The page now shows:"
+    return _fit(head, _dedent([line.text for line in part]), [], max_chars, partial=len(part) < len(lines))
+
+
+def _lines(text: str) -> list[_Line]:
+    lines = []
+    for raw in text.split("\n"):
+        if not raw.strip():
+            continue
+        indent = _INDENT.match(raw)
+        ref = _REF.search(raw)
+        lines.append(_Line(raw, len(indent.group(1)) if indent else 0, ref.group(1) if ref else None))
+    return lines
+
+
+def _subtree(lines: Sequence[_Line], start: int) -> list[_Line]:
+    end = start + 1
+    while end < len(lines) and lines[end].depth > lines[start].depth:
+        end += 1
+    return list(lines[start:end])
+
+
+def _focused_fields(lines: Sequence[_Line]) -> set[str]:
+    return {line.ref for line in lines if line.ref and _FOCUSED_FIELD.match(line.text.strip())}
+
+
+def _subtree_indexes(lines: Sequence[_Line], refs: Collection[str]) -> set[int]:
+    if not refs:
+        return set()
+    found: set[int] = set()
+    for i, line in enumerate(lines):
+        if line.ref in refs:
+            found.update(range(i, i + len(_subtree(lines, i))))
+    return found
+
+
+def _block(lines: Sequence[_Line], indexes: Sequence[int]) -> list[str]:
+    """Changed lines, each run under the element it is in (when that element says something)."""
+    out: list[str] = []
+    run: list[int] = []
+    last_context: str | None = None
+    for index in [*indexes, -1]:
+        # A run ends at a gap, or where it climbs out of the element its first line is in.
+        if run and (index != run[-1] + 1 or lines[index].depth < lines[run[0]].depth):
+            context = _parent(lines, run[0])
+            body = _dedent([lines[i].text for i in run])
+            if context and context != last_context:
+                out.append(f"in {context}:")
+            out.extend("  " + line for line in body) if context else out.extend(body)
+            last_context = context
+            run = []
+        if index >= 0:
+            run.append(index)
+    return out
+
+
+def _parent(lines: Sequence[_Line], index: int) -> str | None:
+    """The nearest enclosing line that names something, without its leading dash and colon."""
+    depth = lines[index].depth
+    for i in range(index - 1, -1, -1):
+        line = lines[i]
+        if line.depth < depth:
+            text = line.key.strip()
+            if not _BARE_CONTAINER.match(text):
+                return text.removeprefix("- ").rstrip(":")
+            depth = line.depth
+    return None
+
+
+def _summary(line: _Line) -> str:
+    text = line.key.strip().removeprefix("- ").rstrip(":")
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _dedent(texts: Sequence[str]) -> list[str]:
+    cut = min((len(text) - len(text.lstrip(" ")) for text in texts), default=0)
+    return [text[cut:] for text in texts]
+
+
+def _within(shown: list[str], gone: list[str], max_chars: int) -> str:
+    return _fit("The page now shows:" if shown else "", shown, gone, max_chars, partial=False)
+
+
+def _fit(head: str, shown: list[str], gone: list[str], max_chars: int, *, partial: bool) -> str:
+    """Whole lines only, within `max_chars`; if anything is left out, how to see it is said."""
+    out: list[str] = [head] if head else []
+    used = len(head)
+    left_out = 0
+    for line in shown:
+        if used + len(line) + 1 > max_chars - 120:
+            left_out += 1
+            continue
+        out.append(line)
+        used += len(line) + 1
+    if gone:
+        names = "; ".join(gone)
+        room = max(0, max_chars - 120 - used)
+        if len(names) > room:
+            names = names[: max(0, room - 1)].rsplit("; ", 1)[0] + "; …"
+        out.append(f"No longer shown: {names}")
+        used += len(out[-1]) + 1
+    if left_out or partial:
+        out.append("[Not all of it fits here: snapshot() shows the whole page.]")
+    return "\n".join(out)

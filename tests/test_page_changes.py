@@ -1,0 +1,95 @@
+"""After an action the reply says what the page now shows, so the model needs no snapshot to learn
+whether it worked: a status line, an error under a field, a menu that opened (with refs it can use)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.support.agent import Agent
+from tests.support.person import Person
+from tests.support.site import Site
+from tests.support.snapshots import ref_of
+
+NOW_SHOWS = "The page now shows"
+PART_BUDGET = 1_500
+
+
+def shown_part(reply: str) -> str:
+    """The "page now shows" part of a reply ("" if none), up to the end of the reply."""
+    start = reply.find(NOW_SHOWS)
+    return reply[start:] if start >= 0 else ""
+
+
+async def test_a_booking_is_known_from_the_replies_alone(agent: Agent, person: Person, site: Site) -> None:
+    await agent.ok("navigate", url=site.url("/booking.html"))
+    page = await agent.ok("snapshot")
+
+    # An error next to a field: in the click's reply, with the text the page shows.
+    book = ref_of(page, 'button "Book now"')
+    error = await agent.ok("click", ref=book)
+    assert "Enter an email address like name@example.com." in shown_part(error), error
+
+    # Typing and choosing change nothing else on this page: nothing more is said.
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("type", {"ref": ref_of(page, 'textbox "Guest name"'), "text": "Ada Lovelace"}),
+        ("type", {"ref": ref_of(page, 'textbox "Email"'), "text": "ada@example.com"}),
+        ("select_option", {"ref": ref_of(page, 'combobox "Room"'), "values": ["Double (120 EUR)"]}),
+    ]
+    for tool, arguments in steps:
+        reply = await agent.ok(tool, **arguments)
+        assert NOW_SHOWS not in reply, reply
+
+    # The confirmation comes ~0.1 s after the click (the page asks its server): the reply has it, and says
+    # that the error went. Neither the typed values nor the chosen option are repeated.
+    done = await agent.ok("click", ref=book)
+    part = shown_part(done)
+    assert "Booked: Double for Ada Lovelace, 1 night(s) from 2026-12-24. Confirmation number BK-4821." in part
+    assert re.search(r"status \[ref=e\d+\]", part), part
+    assert "No longer shown: alert" in part and "Enter an email address" in part, part
+    assert "ada@example.com" not in part and "Double (120 EUR)" not in part, part
+    tab = await person.tab_in_front()
+    assert "BK-4821" in await tab.locator("#result").inner_text()
+
+
+async def test_new_elements_come_with_refs_that_work(agent: Agent, site: Site) -> None:
+    await agent.ok("navigate", url=site.url("/changes.html"))
+
+    # No snapshot was taken: the page is looked at just before the action, and only the news is told.
+    opened = await agent.ok("click", selector="#menu")
+    part = shown_part(opened)
+    assert 'menuitem "Export"' in part and 'menuitem "Print"' in part, opened
+    assert "Things that change" not in part  # what was there before is not news
+
+    # The refs in it work for the next action, with no snapshot in between.
+    chose = await agent.ok("click", ref=ref_of(part, 'menuitem "Print"'))
+    assert "You chose Print" in shown_part(chose), chose
+
+    quiet = await agent.ok("click", selector="#nothing")
+    assert NOW_SHOWS not in quiet, quiet
+
+    # A big change is cut to the part's budget, at a line end, and says how to see it all.
+    many = await agent.ok("click", selector="#many")
+    part = shown_part(many)
+    assert len(part) <= PART_BUDGET, len(part)
+    assert 'link "Result number 0 with a fairly long name"' in part
+    assert part.rstrip().endswith("[Not all of it fits here: snapshot() shows the whole page.]"), part
+
+    # A secret field that appears with its value: the value never reaches the model.
+    revealed = await agent.ok("click", selector="#reveal")
+    assert 'textbox "Password"' in shown_part(revealed), revealed
+    assert "hunter2" not in revealed
+
+    # A field's own value is not news; the help text the page adds under it is.
+    short = await agent.ok("type", selector="#plain", text="Ada")
+    assert NOW_SHOWS not in short, short
+    long = await agent.ok("type", selector="#nick", text="Adalovelace")
+    assert "Too long: 5 letters at most." in shown_part(long), long
+
+    # A link to another page: the reply shows how the new page begins (its main part), with refs to use.
+    moved = await agent.ok("click", selector="a[href='/booking.html']")
+    part = shown_part(moved)
+    assert part.startswith("The page now shows (its main part):"), moved
+    assert 'heading "Book a room"' in part, part
+    typed = await agent.ok("type", ref=ref_of(part, 'textbox "Guest name"'), text="Grace")
+    assert "Typed 5 characters" in typed, typed
