@@ -21,6 +21,7 @@ from browser_mcp.browser.action_windows import (
     ActionWindows,
     now_ms,
 )
+from browser_mcp.browser.page_changes import describe_changes, describe_new_page
 from browser_mcp.browser.snapshot import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.tabs import TabLabel
 from browser_mcp.neko.link import chat_line
@@ -715,3 +716,72 @@ def test_error_does_not_repeat_an_effect_it_already_says() -> None:
         reply.with_error("click failed. A dialog opened.")
         == "click failed. A dialog opened.\nA new tab opened."
     )
+
+
+# ---- what the page now shows after an action ---------------------------------------------------
+
+_FORM = """- main [ref=e1]:
+  - heading "Book" [level=1] [ref=e2]
+  - generic [ref=e3]:
+    - textbox "Email" [ref=e4]
+    - alert
+    - combobox "Room" [ref=e5]:
+      - option "Single" [selected]
+      - option "Double"
+    - button "Book now" [ref=e6]
+  - status"""
+
+
+def test_page_changes_tell_what_appeared_under_what() -> None:
+    after = _FORM.replace("    - alert", "    - alert [ref=e7]: Enter an email address.").replace(
+        "  - status", "  - status [ref=e8]: Not booked yet"
+    )
+    assert describe_changes(_FORM, after) == (
+        "The page now shows:\n"
+        "in main [ref=e1]:\n"  # the alert's own container names nothing: the next one up does
+        "  - alert [ref=e7]: Enter an email address.\n"
+        "  - status [ref=e8]: Not booked yet"
+    )
+
+
+def test_page_changes_leave_out_focus_and_the_agents_own_field() -> None:
+    focused = _FORM.replace('button "Book now" [ref=e6]', 'button "Book now" [active] [ref=e6]')
+    assert describe_changes(_FORM, focused) is None
+    typed = _FORM.replace('textbox "Email" [ref=e4]', 'textbox "Email" [active] [ref=e4]: a@b.c')
+    assert describe_changes(_FORM, typed, acted_on={"e4"}) is None
+    assert describe_changes(_FORM, typed, focused_field_set=True) is None  # named by a selector
+    chose = _FORM.replace('"Single" [selected]', '"Single"').replace('"Double"', '"Double" [selected]')
+    assert describe_changes(_FORM, chose, acted_on={"e5"}) is None
+    assert describe_changes(_FORM, typed) == (
+        'The page now shows:\nin main [ref=e1]:\n  - textbox "Email" [active] [ref=e4]: a@b.c'
+    )
+
+
+def test_page_changes_say_what_went_and_a_rename_is_a_change() -> None:
+    renamed = _FORM.replace('button "Book now" [ref=e6]', 'button "Booking…" [ref=e9]')
+    assert (
+        describe_changes(_FORM, renamed)
+        == 'The page now shows:\nin main [ref=e1]:\n  - button "Booking…" [ref=e9]'
+    )
+    gone = _FORM.replace('  - heading "Book" [level=1] [ref=e2]\n', "")
+    assert describe_changes(_FORM, gone) == 'No longer shown: heading "Book" [level=1] [ref=e2]'
+
+
+def test_page_changes_stay_within_their_budget_in_whole_lines() -> None:
+    many = _FORM + "".join(f'\n  - link "Result number {i}" [ref=e{100 + i}]' for i in range(300))
+    told = describe_changes(_FORM, many)
+    assert told is not None and len(told) <= 1_500
+    assert told.endswith("[Not all of it fits here: snapshot() shows the whole page.]")
+    assert all(line.startswith(("The page", "in ", "  - ", "[Not")) for line in told.split("\n")), told
+
+
+def test_a_new_page_is_told_from_its_main_part() -> None:
+    page = (
+        '- banner [ref=e1]:\n  - link "Home" [ref=e2]\n'
+        + _FORM.replace("\n", "\n")
+        + "\n- contentinfo [ref=e9]"
+    )
+    told = describe_new_page(page)
+    assert told.startswith("The page now shows (its main part):\n- main [ref=e1]:\n  - heading")
+    assert told.endswith("[Not all of it fits here: snapshot() shows the whole page.]")
+    assert 'link "Home"' not in told

@@ -185,6 +185,7 @@ def describe_changes(
                 line.empty
                 or i in quiet_old
                 or (line.ref in new_refs if line.ref else line.key.strip() in new_keys)
+                or _renamed(line, new, j1 + (i - i1), j2)
             ):
                 continue
             if line.ref is None and line.key.strip().startswith("- /"):
@@ -220,6 +221,16 @@ def _subtree(lines: Sequence[_Line], start: int) -> list[_Line]:
     while end < len(lines) and lines[end].depth > lines[start].depth:
         end += 1
     return list(lines[start:end])
+
+
+def _renamed(line: _Line, new: Sequence[_Line], j: int, j_end: int) -> bool:
+    """The line in the same place of the changed block is the same kind of element: it changed (a button
+    that renamed itself gets a new ref), it did not go."""
+    return j < j_end and new[j].depth == line.depth and _role(new[j]) == _role(line)
+
+
+def _role(line: _Line) -> str:
+    return line.key.strip().removeprefix("- ").split(" ", 1)[0].rstrip(":")
 
 
 def _focused_fields(lines: Sequence[_Line]) -> set[str]:
