@@ -21,8 +21,8 @@ from browser_mcp.browser.action_windows import (
     ActionWindows,
     now_ms,
 )
+from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.page_changes import describe_changes, describe_new_page
-from browser_mcp.browser.snapshot import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.tabs import TabLabel
 from browser_mcp.neko.link import chat_line
 from browser_mcp.people.activity import CLAUSE_CHARS, NEWS_CLAUSES, ActivityLog, describe, news_line
@@ -289,20 +289,26 @@ def test_budget_note_says_the_range_and_how_to_continue() -> None:
     """A first part's note gives the character range, the total and the offset to continue from."""
     part = cut_to_budget(SNAPSHOT, 0, 1000)
     note = budget_note(part, None)
-    assert f"[Cut: this shows characters 0-{part.end:,} of {len(SNAPSHOT):,} of the snapshot.]" in note
-    assert f"snapshot(offset={part.end}) continues from here" in note
+    assert note == (
+        f"[Part: characters 0-{part.end:,} of the {len(SNAPSHOT):,}-character snapshot. "
+        f"Next: snapshot(offset={part.end}).]"
+    )
 
 
 def test_budget_note_names_the_ref_of_a_scoped_snapshot() -> None:
-    """A cut snapshot of one section says which ref it is of."""
-    assert "of the snapshot of e7." in budget_note(cut_to_budget(SNAPSHOT, 0, 1000), "e7")
+    """A cut snapshot of one section says which ref it is of, and names it in the next call."""
+    note = budget_note(cut_to_budget(SNAPSHOT, 0, 1000), "e7")
+    assert '-character snapshot of e7. Next: snapshot(ref="e7", offset=' in note
 
 
 def test_budget_note_of_the_last_part_offers_no_more() -> None:
     """The last part still says its range but does not offer an offset past the end."""
     last = pages_of(SNAPSHOT, 1000)[-1]
     note = budget_note(last, None)
-    assert f"characters {last.start:,}-{len(SNAPSHOT):,} of {len(SNAPSHOT):,}" in note
+    assert (
+        note
+        == f"[The last part: characters {last.start:,}-{len(SNAPSHOT):,} of the {len(SNAPSHOT):,}-character snapshot.]"
+    )
     assert "offset=" not in note
 
 

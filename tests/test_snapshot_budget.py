@@ -1,4 +1,5 @@
-"""The snapshot budget: a huge page comes back in bounded parts, each saying how to get the next.
+"""The snapshot budget: a huge page comes back as an outline that reaches every element in one more call,
+or in bounded parts (offset), each saying how to get the next.
 
 The site's /big page is a ~900 KB docs-like page (3000 sections "Method number i"). One browser and
 one server serve the whole module: every test only reads the page, and its snapshot alone takes
@@ -23,9 +24,12 @@ DEFAULT_BUDGET = 16_000
 # The reply adds a header line ("Tab t1: 'Big docs' (url)") and the two-line note to the budget.
 OVERHEAD = 400
 
-_CUT = re.compile(r"\[Cut: this shows characters ([\d,]+)-([\d,]+) of ([\d,]+) of the snapshot[^\]]*\]")
-_MORE = re.compile(r"snapshot\(offset=(\d+)\) continues from here")
+_CUT = re.compile(r"characters ([\d,]+)-([\d,]+) of the ([\d,]+)-character snapshot")
+_MORE = re.compile(r"Next: snapshot\(offset=(\d+)\)")
 _SNAPSHOT_LINE = re.compile(r"^( *)- \S")
+_INTERACTIVE_REF = re.compile(r"- (?:link|button|textbox|searchbox|combobox|checkbox)\b[^\n]*?\[ref=(e\d+)\]")
+# `snapshot(ref="e3")`, or a section in parts: `snapshot(ref="e3", offset=0), then offset=15990, 31950`
+_CALL = re.compile(r'snapshot\(ref="(e\d+)"(?:, offset=(\d+)\)((?:, then offset=[\d, ]+)?)|\))')
 
 
 @pytest.fixture(scope="module")
@@ -82,31 +86,61 @@ def assert_whole_lines(part: Part) -> None:
         assert _SNAPSHOT_LINE.match(line), f"not a whole snapshot line: {line!r}"
 
 
-async def test_big_page_is_cut_to_the_budget_with_a_note_on_how_to_get_more(big: Agent) -> None:
-    """The first snapshot of a 900 KB page is ~16,000 characters and says how to see the rest."""
+async def test_big_page_comes_as_an_outline_within_the_budget(big: Agent) -> None:
+    """The first snapshot of a 900 KB page is an outline of ~16,000 characters: sections collapsed to one
+    line each, naming the call that opens them, and a note on how to page through it all."""
     started = time.monotonic()
     reply = await big.ok("snapshot")
     elapsed = time.monotonic() - started
-    part = Part(reply)
-    print(
-        f"\n/big snapshot: reply {len(reply):,} chars of a {part.total:,}-char snapshot, "
-        f"{elapsed:.2f} s over stdio"
-    )
+    print(f"\n/big snapshot: outline of {len(reply):,} chars, {elapsed:.2f} s over stdio")
 
-    assert part.header.startswith("Tab t1: 'Big docs' (")
-    assert len(reply) <= DEFAULT_BUDGET + OVERHEAD
-    assert part.body_chars > DEFAULT_BUDGET * 0.9  # the budget is used, not wasted
-    assert part.cut and part.start == 0 and part.total > 500_000
-    assert part.next_offset == part.end
-    assert "snapshot(ref=eN)" in part.note and "snapshot(depth=N)" in part.note
-    assert part.lines[0].startswith("- main [ref=")
-    assert_whole_lines(part)
+    header, _, rest = reply.partition("\n")
+    assert header.startswith("Tab t1: 'Big docs' (")
+    assert len(reply) <= DEFAULT_BUDGET
+    assert len(reply) > DEFAULT_BUDGET * 0.9  # the budget is used, not wasted
+    assert rest.startswith("- main [ref=")
+    assert re.search(
+        r'\[collapsed: begins "Method number 7"; 1 link, 1 button; snapshot\(ref="e\d+"\)\]', rest
+    )
+    assert re.search(r"\[Outline of the [\d,]+-character snapshot: [\d,]+ sections collapsed", rest), rest[
+        -400:
+    ]
+    assert "snapshot(offset=0) pages through it all." in rest
+
+
+async def test_a_section_and_a_search_come_from_the_same_look_and_their_refs_work(big: Agent) -> None:
+    """Opening a section or searching does not walk the page again; refs from both stay usable."""
+    outline = await big.ok("snapshot")
+    seven = re.search(r'- generic \[ref=(e\d+)\]: \[collapsed: begins "Method number 7";', outline)
+    assert seven
+    started = time.monotonic()
+    section = await snapshot(big, ref=seven.group(1))
+    opened_s = time.monotonic() - started
+    assert not section.cut and "[Cut" not in section.reply and len(section.reply) < 1_000
+    for piece in (
+        'heading "Method number 7"',
+        "position 7 of the vector",
+        'link "Permalink 7"',
+        'button "Copy 7"',
+    ):
+        assert piece in section.reply
+    assert opened_s < 1.0, f"a section took {opened_s:.2f} s: the page was walked again"
+
+    found = await big.ok("snapshot", search="Method number 2999")
+    assert '[1 match for "method number 2999":]' in found.lower(), found
+    heading = re.search(r'heading "Method number 2999" \[level=2\] \[ref=(e\d+)\]', found)
+    assert heading, found
+    # A ref from the section, then one from the search: Playwright still knows both.
+    copy_seven = re.search(r'button "Copy 7" \[ref=(e\d+)\]', section.reply)
+    assert copy_seven
+    assert "Clicked" in await big.ok("click", ref=copy_seven.group(1))
+    assert "Scrolled" in await big.ok("scroll", ref=heading.group(1))
 
 
 async def test_following_the_offset_returns_the_next_lines(big: Agent) -> None:
     """snapshot(offset=N) from the note continues exactly where the last part stopped."""
-    first = await snapshot(big)
-    assert first.next_offset is not None
+    first = await snapshot(big, offset=0)
+    assert first.next_offset is not None and first.start == 0 and first.total > 500_000
     second = await snapshot(big, offset=first.next_offset)
 
     assert second.cut and second.start == first.end
@@ -117,50 +151,27 @@ async def test_following_the_offset_returns_the_next_lines(big: Agent) -> None:
     # The sections pick up where the first part ended: nothing skipped, nothing repeated.
     assert second.methods()[0] == first.methods()[-1] + 1
     # The two parts together are exactly the first lines of the snapshot.
-    both = await snapshot(big, max_chars=2 * DEFAULT_BUDGET + 2_000)
+    both = await snapshot(big, offset=0, max_chars=2 * DEFAULT_BUDGET + 2_000)
     assert first.lines + second.lines == both.lines[: len(first.lines) + len(second.lines)]
 
 
 async def test_max_chars_raises_and_lowers_the_budget(big: Agent) -> None:
     """max_chars sets the size of one reply, both below and above the default."""
-    small = await snapshot(big, max_chars=3_000)
+    small = await snapshot(big, offset=0, max_chars=3_000)
     assert small.cut and small.body_chars <= 3_000 and small.next_offset == small.end
     assert len(small.reply) <= 3_000 + OVERHEAD
     assert_whole_lines(small)
 
-    large = await snapshot(big, max_chars=60_000)
+    large = await snapshot(big, offset=0, max_chars=60_000)
     assert large.cut and 55_000 < large.body_chars <= 60_000
     assert len(large.methods()) > 3 * len(small.methods())
     assert large.lines[: len(small.lines)] == small.lines
 
 
-async def test_snapshot_of_one_section_by_ref_is_small_and_whole(big: Agent) -> None:
-    """snapshot(ref=...) of one section returns just that section, complete, with no cut note."""
-    first = await snapshot(big)
-    heading = next(i for i, line in enumerate(first.lines) if 'heading "Method number 7"' in line)
-    section = first.lines[heading - 1]
-    assert section.strip().startswith("- generic [ref=")
-    ref = re.search(r"\[ref=(\w+)\]", section)
-    assert ref
-
-    scoped = await snapshot(big, ref=ref.group(1))
-    assert not scoped.cut and "[Cut" not in scoped.reply
-    assert len(scoped.reply) < 1_000
-    text = "\n".join(scoped.lines)
-    for piece in (
-        'heading "Method number 7"',
-        "position 7 of the vector",
-        'link "Permalink 7"',
-        'button "Copy 7"',
-    ):
-        assert piece in text
-    assert scoped.methods() == [7]
-
-
 async def test_depth_limits_the_levels_shown(big: Agent) -> None:
     """depth=1 shows the top of the tree only (sections, not their contents): far smaller."""
-    full = await snapshot(big)
-    shallow = await snapshot(big, depth=1)
+    full = await snapshot(big, offset=0)
+    shallow = await snapshot(big, offset=0, depth=1)
 
     def deepest(part: Part) -> int:
         return max(len(match.group(1)) // 2 for line in part.lines if (match := _SNAPSHOT_LINE.match(line)))
@@ -186,3 +197,35 @@ async def test_small_page_comes_back_whole_with_no_note(agent: Agent, site: Site
     ):
         assert piece in reply
     assert 'button "Click me"' in reply.rstrip().splitlines()[-1]  # down to the page's last element
+
+
+async def test_every_link_of_a_500_link_sidebar_is_at_most_two_calls_away(agent: Agent, site: Site) -> None:
+    """The outline shows each link, button and field with its ref, or names the call that shows it; each
+    reply within the budget."""
+    await agent.ok("navigate", url=site.url("/sidebar"))
+    whole = await agent.ok("snapshot", offset=0, max_chars=200_000)
+    wanted = set(_INTERACTIVE_REF.findall(whole))
+    assert len(wanted) > 540  # 500 sidebar links, 40 chapter links, the field and its button
+
+    first = await agent.ok("snapshot")
+    assert len(first) <= DEFAULT_BUDGET
+    reached = set(_INTERACTIVE_REF.findall(first))
+    calls = _named_calls(first)
+    assert calls, first[-600:]
+    for arguments in calls:
+        reply = await agent.ok("snapshot", **arguments)
+        assert len(reply) <= DEFAULT_BUDGET, (arguments, len(reply))
+        reached |= set(_INTERACTIVE_REF.findall(reply))
+    assert wanted <= reached, f"{len(wanted - reached)} not reachable, e.g. {sorted(wanted - reached)[:5]}"
+
+
+def _named_calls(reply: str) -> list[dict[str, object]]:
+    """The snapshot calls the collapsed lines of an outline name (each part of a paged section)."""
+    calls: list[dict[str, object]] = []
+    for ref, offset, more in _CALL.findall(reply):
+        if not offset:
+            calls.append({"ref": ref})
+            continue
+        for part in [offset, *re.findall(r"\d+", more)]:
+            calls.append({"ref": ref, "offset": int(part)})
+    return calls

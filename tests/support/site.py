@@ -24,11 +24,27 @@ def big_page(sections: int = 3000) -> str:
     return f"<!doctype html><title>Big docs</title><main><h1>Big docs</h1>{rows}</main>"
 
 
+def sidebar_page(links: int = 500) -> str:
+    """A docs page with a long sidebar: its snapshot is a few times the budget."""
+    items = "\n".join(f"<li><a href='#topic-{i}'>Sidebar topic number {i}</a></li>" for i in range(links))
+    sections = "\n".join(
+        f"<section><h2>Chapter {i}</h2><p>{'Some words about this chapter. ' * 6}</p>"
+        f"<a href='#chapter-{i}'>Read chapter {i}</a></section>"
+        for i in range(40)
+    )
+    form = "<form><label>Search the docs <input name=q></label><button type=button>Search</button></form>"
+    return (
+        "<!doctype html><title>Sidebar docs</title>"
+        f"<nav aria-label='Sidebar'><ul>{items}</ul></nav><main><h1>Sidebar docs</h1>{form}{sections}</main>"
+    )
+
+
 class Site:
     def __init__(self) -> None:
         self._dynamic: dict[str, Callable[[dict[str, list[str]]], tuple[int, str, bytes]]] = {
             "/slow": self._slow,
             "/big": lambda _q: (200, "text/html", big_page().encode()),
+            "/sidebar": lambda _q: (200, "text/html", sidebar_page().encode()),
             "/status": self._status,
             "/desk": self._desk,
         }

@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from browser_mcp.browser.snapshot import cut_to_budget
 from browser_mcp.text import REF_PATTERN
 
-# Room the caller keeps for its header line and the note under the outline.
-NOTE_ROOM = 200
+# Room a reply keeps for its header line (at most HEADER_CHARS) and the note under the text.
+NOTE_ROOM = 320
+HEADER_CHARS = 100
 NAME_CHARS = 120
 TEXT_CHARS = 160
 PREVIEW_CHARS = 50
@@ -60,8 +60,11 @@ _SECTION_LINES = 12
 _DROPPED_ROLES = frozenset({"/url"})
 
 # One snapshot line: `- key`, `- key:` or `- key: value`; the key is single-quoted when YAML needs it.
-_LINE = re.compile(r"^(?P<indent>[ ]*)- (?P<key>'(?:[^']|'')*'|[^'].*?)(?::(?P<value> .*)?)?$")
-_KEY = re.compile(r'^(?P<role>[^ "]+)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?P<attrs>.*)$', re.DOTALL)
+# The key ends at the first `: ` (or a `:` ending the line); written so as not to try every character.
+_LINE = re.compile(
+    r"^(?P<indent>[ ]*)- (?P<key>'(?:[^']|'')*'|[^'][^:]*(?::(?! |$)[^:]*)*)(?::(?P<value> .*)?)?$"
+)
+_KEY = re.compile(r'^(?P<role>[^ "]+)(?: (?P<name>"[^"\\]*(?:\\.[^"\\]*)*"))?(?P<attrs>.*)$', re.DOTALL)
 _REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
 
 # What a node of the outline is drawn as.
@@ -124,13 +127,13 @@ def _node(index: int, line: str) -> Node:
     found = _LINE.match(line)
     if not found:
         return Node(index, indent, line, "", None, "", None, False, None)
-    key = found["key"]
+    key, value = found.group("key", "value")
     quoted = key.startswith("'")
     parts = _KEY.match(key[1:-1].replace("''", "'") if quoted else key)
-    role, name, attrs = (parts["role"], parts["name"], parts["attrs"]) if parts else (key, None, "")
-    ref = _REF.search(attrs)
-    value = found["value"][1:] if found["value"] is not None else None
+    role, name, attrs = parts.group("role", "name", "attrs") if parts else (key, None, "")
+    ref = _REF.search(attrs) if "[ref=" in attrs else None
     kind = _interactive_kind(role, attrs) if ref else None
+    value = value[1:] if value is not None else None
     return Node(index, indent, line, role, name, attrs, value, quoted, ref[1] if ref else None, kind=kind)
 
 
@@ -223,52 +226,60 @@ def _plain_text(node: Node) -> str:
 
 @dataclass(frozen=True)
 class Outline:
+    """What `outline` gives: the text to show, and what the note under it says."""
+
     text: str
     total_chars: int  # of the whole snapshot
     collapsed: int  # sections drawn as one line (or a line for the rest of a section)
     paged: int  # of which too big for one call: their line lists the offsets of their parts
+    ref: str | None = None  # the element the snapshot is of, if not the page
     call_max_chars: str = ""  # `, max_chars=N` when the calls must name the budget
     whole: bool = False  # the snapshot fitted: `text` is all of it, unchanged
     cut: bool = False  # even the outline did not fit: its last line says where the rest starts
 
-    def note(self, ref: str | None = None) -> str:
-        """The line under the outline ("" when nothing was left out); `ref` when it is the snapshot of one
-        element."""
+    def note(self) -> str:
+        """The line under the outline; "" when nothing was left out."""
         if self.whole:
             return ""
-        scope = f"snapshot of {ref}" if ref else "snapshot"
-        whole = f'snapshot(ref="{ref}", offset=0' if ref else "snapshot(offset=0"
+        scope = f"snapshot of {self.ref}" if self.ref else "snapshot"
         if self.collapsed == 1:
-            shown = "1 section is collapsed and opens with the call on its line"
+            shown = "1 section collapsed, opened by the call on its line"
         elif self.collapsed:
-            shown = f"{self.collapsed:,} sections are collapsed, each opens with the call on its line"
+            shown = f"{self.collapsed:,} sections collapsed, each opened by the call on its line"
         else:
-            shown = "nothing is collapsed"
-        cut = "; the outline is cut too, its last line says where it goes on" if self.cut else ""
+            shown = "nothing collapsed"
+        cut = "; the outline itself is cut, its last line says where it goes on" if self.cut else ""
+        every_part = _paging_call(self.ref, 0, self.call_max_chars)
         return (
-            f"[Outline of the {self.total_chars:,}-character {scope}: {shown}; link URLs are left out{cut}. "
-            f"{whole}{self.call_max_chars}) pages through all of it.]"
+            f"[Outline of the {self.total_chars:,}-character {scope}: {shown}; link URLs left out{cut}. "
+            f"{every_part} pages through it all.]"
         )
 
 
-def outline(text: str, max_chars: int, *, name_max_chars: bool = False) -> Outline:
-    """`text` (a snapshot) in at most `max_chars - NOTE_ROOM` characters, every interactive element kept
-    on its own line or inside a collapsed one that a call named on its line shows within `max_chars`.
+def outline(text: str, max_chars: int, *, ref: str | None = None, name_max_chars: bool = False) -> Outline:
+    """`text` (a snapshot, of the element `ref` if given) in at most `max_chars - NOTE_ROOM` characters:
+    every interactive element is on a line of it, or inside a section drawn as one line that names the
+    call(s) showing it within `max_chars`.
 
     `name_max_chars`: the reply's budget is not the default one, so the calls must name it.
     """
     call_max_chars = f", max_chars={max_chars}" if name_max_chars else ""
     if len(text) <= max_chars - NOTE_ROOM:
-        return Outline(text, len(text), 0, 0, call_max_chars, whole=True)
+        return Outline(text, len(text), 0, 0, ref, call_max_chars, whole=True)
     plan = _Plan(parse(text), max_chars, max_chars - NOTE_ROOM, call_max_chars)
     plan.open_greedily()
-    body, cut = plan.render()
+    body, cut = plan.render(ref)
     collapsed_nodes = [node for node in plan.tree.nodes if plan.mode[node.index] == _COLLAPSED]
     paged = sum(1 for node in collapsed_nodes if plan.parts(node) is not None) + sum(
         1 for _, offsets in plan.rests.values() if len(offsets) > 1
     )
     collapsed = len(collapsed_nodes) + len(plan.rests)
-    return Outline(body, len(text), collapsed, paged, call_max_chars, cut=cut)
+    return Outline(body, len(text), collapsed, paged, ref, call_max_chars, cut=cut)
+
+
+def _paging_call(ref: str | None, offset: int, call_max_chars: str) -> str:
+    scope = f'ref="{ref}", ' if ref else ""
+    return f"snapshot({scope}offset={offset}{call_max_chars})"
 
 
 class _Plan:
@@ -283,7 +294,7 @@ class _Plan:
         self.mode = [_HIDDEN] * len(nodes)
         self.shows_children = [any(nodes[c].role not in _DROPPED_ROLES for c in n.children) for n in nodes]
         self.own = [len(_shown_line(n, self.shows_children[n.index])) + 1 for n in nodes]
-        self.whole = self._whole_sizes()
+        self.whole_sizes = self._whole_sizes()
         self._collapsed_lines: dict[int, str] = {}
         self._parts: dict[int, list[int] | None] = {}
         self._reveal_costs: dict[int, int] = {}
@@ -311,7 +322,7 @@ class _Plan:
         return self._parts[node.index]
 
     def _part_offsets(self, node: Node) -> list[int] | None:
-        if _subtree_chars(self.tree, node) <= self.max_chars:
+        if _subtree_chars(self.tree, node) <= self.room:
             return None
         return self._offsets_from(node, 0)
 
@@ -321,7 +332,7 @@ class _Plan:
             self._texts[node.index] = subtree_text(self.tree, node)
         text = self._texts[node.index]
         offsets = [start]
-        while (end := cut_to_budget(text, offsets[-1], self.max_chars).end) < len(text):
+        while (end := cut_to_budget(text, offsets[-1], self.room).end) < len(text):
             offsets.append(end)
         return offsets
 
@@ -411,8 +422,8 @@ class _Plan:
         index = node.index
         if node.role in _DROPPED_ROLES:
             mode, size = _DROPPED, 0
-        elif not node.children or self.whole[index] <= SMALL_SUBTREE_CHARS:
-            mode, size = _FULL, self.whole[index]
+        elif not node.children or self.whole_sizes[index] <= SMALL_SUBTREE_CHARS:
+            mode, size = _FULL, self.whole_sizes[index]
         elif node.ref is None:  # nothing to name in a call: it stays open
             mode = _EXPANDED
             size = self.own[index] + sum(
@@ -421,7 +432,9 @@ class _Plan:
         else:
             collapsed = len(self.collapsed_line(node)) + 1
             mode, size = (
-                (_FULL, self.whole[index]) if self.whole[index] <= collapsed else (_COLLAPSED, collapsed)
+                (_FULL, self.whole_sizes[index])
+                if self.whole_sizes[index] <= collapsed
+                else (_COLLAPSED, collapsed)
             )
         if commit:
             self.mode[index] = mode
@@ -434,7 +447,7 @@ class _Plan:
         chars = _subtree_chars(self.tree, node)
         # First the sections too big for one call whose opening is cheap, largest first (fewer offsets to
         # page through); then level by level from the top, the cheapest first.
-        if chars > self.max_chars and cost <= self.room // STRUCTURE_SHARE:
+        if chars > self.room and cost <= self.room // STRUCTURE_SHARE:
             key = (0, -chars, 0, node.index)
         else:
             key = (1, self._depth(node), cost, node.index)
@@ -490,8 +503,9 @@ class _Plan:
 
     # --- drawing ------------------------------------------------------------------------------
 
-    def render(self) -> tuple[str, bool]:
-        """The outline's text, and whether even it had to be cut (see `_cut_outline`)."""
+    def render(self, ref: str | None) -> tuple[str, bool]:
+        """The outline's text, and whether even it had to be cut (see `_cut_outline`); `ref`: what the
+        snapshot is of."""
         lines: list[tuple[str, int]] = []  # each drawn line and the snapshot line it starts at
         nodes = self.tree.nodes
         index = 0
@@ -518,7 +532,7 @@ class _Plan:
         text = "\n".join(line for line, _ in lines)
         if len(text) <= self.room:
             return text, False
-        return self._cut_outline(lines), True
+        return self._cut_outline(lines, ref), True
 
     def _dropped_in(self, inner: Node, top: Node) -> bool:
         """Whether `inner` sits in a dropped line (a URL) below `top`, or is one."""
@@ -530,14 +544,14 @@ class _Plan:
                 return False
             inner = nodes[inner.parent]
 
-    def _cut_outline(self, lines: list[tuple[str, int]]) -> str:
+    def _cut_outline(self, lines: list[tuple[str, int]], ref: str | None) -> str:
         """Even the least outline is too long (thousands of lines at the top): its first lines, then the
         offset in the whole snapshot where the rest starts."""
         kept: list[str] = []
         used = 0
         for position, (line, _) in enumerate(lines):
             rest_at = self.tree.line_starts[lines[position][1]]
-            tail = f"[The outline stops here: snapshot(offset={rest_at}{self.call_max_chars}) goes on from this point.]"
+            tail = f"[The outline stops here: {_paging_call(ref, rest_at, self.call_max_chars)} goes on from this point.]"
             if used + len(line) + 1 + len(tail) > self.room:
                 return "\n".join([*kept, tail])
             kept.append(line)
@@ -672,3 +686,47 @@ def _cut_matches(query: str, drawn: list[str], max_chars: int) -> str:
         used += len(line) + 1
         shown += 1
     return "\n".join([header(shown), *drawn[:shown]])
+
+
+# --- paging: the text in parts that fit the budget -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotPage:
+    text: str
+    total_chars: int
+    start: int
+    end: int
+
+    @property
+    def cut(self) -> bool:
+        return self.start > 0 or self.end < self.total_chars
+
+
+def cut_to_budget(text: str, offset: int, max_chars: int) -> SnapshotPage:
+    """Cut at line ends so no line (and no ref) is split, except a line longer than the whole budget;
+    `offset` is a character position."""
+    total = len(text)
+    start = min(max(offset, 0), total)
+    line_start = text.rfind("\n", 0, start) + 1 if start > 0 else 0
+    line_end = text.find("\n", start)
+    # Start at the beginning of the line that holds `start`, unless that line is longer than the budget
+    # (the previous part had to split it: go on from where it stopped).
+    if (line_end if line_end >= 0 else total) - line_start <= max_chars:
+        start = line_start
+    end = min(start + max_chars, total)
+    if end < total:
+        line_end = text.rfind("\n", start, end)
+        end = line_end + 1 if line_end > start else end
+    return SnapshotPage(text[start:end], total, start, end)
+
+
+def budget_note(part: SnapshotPage, ref: str | None) -> str:
+    """The line under a part: where it lies in the whole text, and the call for the next part."""
+    if not part.cut:
+        return ""
+    scope = f"snapshot of {ref}" if ref else "snapshot"
+    where = f"characters {part.start:,}-{part.end:,} of the {part.total_chars:,}-character {scope}"
+    if part.end >= part.total_chars:
+        return f"[The last part: {where}.]"
+    return f"[Part: {where}. Next: {_paging_call(ref, part.end, '')}.]"

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from browser_mcp.browser.page_watch import CHANGES_FUNCTION
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.browser.snapshot import Snapshot, take_snapshot
+from browser_mcp.browser.snapshot import Snapshot, remember, take_snapshot
 from browser_mcp.browser.tab_state import PageView, TabState
 from browser_mcp.text import REF_PATTERN
 
@@ -31,18 +30,17 @@ CHANGES_MAX_CHARS = 1_500
 # Bigger pages take tens of ms or more to walk: no snapshot around each action on them.
 _MAX_ELEMENTS = 4_000
 _MAX_SEEN_CHARS = 150_000
-# [elements in the document, DOM changes since we last asked (-1: not counted in this document)]
-_PROBE_JS = f"[document.getElementsByTagName('*').length, globalThis.{CHANGES_FUNCTION}?.() ?? -1]"
+_COUNT_ELEMENTS_JS = "document.getElementsByTagName('*').length"
 _SNAPSHOT_TIMEOUT_S = 2.0
 
 _INDENT = re.compile(r"^( *)")
 _REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
 # Focus moves with every click and key: not news.
 _FOCUS_MARK = " [active]"
-# A container holding nothing else worth naming ("generic [ref=e3]:") is not a useful "in ..." context.
 # An element that shows nothing ("- status" before it has text): neither news when it appears nor when it goes.
 _EMPTY = re.compile(r"^- [\w-]+$")
 _FOCUSED_FIELD = re.compile(r"^- (?:textbox|searchbox|combobox|spinbutton|slider)\b.*\[active\]")
+# A container holding nothing else worth naming ("generic [ref=e3]:") is not a useful "in ..." context.
 _BARE_CONTAINER = re.compile(r"^- (?:generic|group|list|listitem|none|presentation)(?: \[[^\]]*\])*:?$")
 
 
@@ -67,9 +65,9 @@ async def note_before_action(session: BrowserSession, page: Page, timeout_s: flo
     state = session.tabs.state(page)
     if _seen_now(state) is not None:
         return
-    snapshot = await _view(session, page, timeout_s, check_size=True)
+    snapshot = await _view(session, page, timeout_s, None, if_changed=False)
     if snapshot is not None:
-        _keep(state, snapshot)
+        remember(state, snapshot)
 
 
 async def changes_after_action(
@@ -92,12 +90,12 @@ async def changes_after_action(
     before = _seen_now(state)
     if before is not None and len(before.text) > _MAX_SEEN_CHARS:
         return None
-    snapshot = await _view(session, page, timeout_s, check_size=before is None, if_changed=shown_by_dom)
+    snapshot = await _view(session, page, timeout_s, before, if_changed=shown_by_dom)
     if snapshot is None:
         if before is not None:
             before.set_by_agent.update(acted_on)
         return None
-    _keep(state, snapshot)
+    remember(state, snapshot)
     if before is None:  # a new document: how it begins
         return describe_new_page(snapshot.text)
     return describe_changes(
@@ -115,40 +113,33 @@ def _seen_now(state: TabState) -> PageView | None:
     return state.seen
 
 
-def _keep(state: TabState, snapshot: Snapshot) -> None:
-    """The model will see part of this view: its refs are the ones the next action may use."""
-    state.seen = PageView(state.document, snapshot.text)
-    state.refs = snapshot.refs
-
-
 async def _view(
-    session: BrowserSession, page: Page, timeout_s: float, *, check_size: bool, if_changed: bool = False
+    session: BrowserSession, page: Page, timeout_s: float, before: PageView | None, *, if_changed: bool
 ) -> Snapshot | None:
-    """A snapshot of the page, unless it is not worth one: a page too big to walk in a few ms (when its
-    size is not known yet), or (`if_changed`) a page whose DOM has not changed since we last asked.
+    """A snapshot of the page, unless it is not worth one: with no view `before`, a page too big to walk
+    in a few ms; (`if_changed`) a page that has not changed since `before`.
     None too when the page could not be read (it navigated on, closed): the action is done all the same."""
     try:
-        return await asyncio.wait_for(
-            _view_or_fail(session, page, timeout_s, check_size=check_size, if_changed=if_changed), timeout_s
-        )
+        return await asyncio.wait_for(_view_or_fail(session, page, before, if_changed=if_changed), timeout_s)
     except (PlaywrightError, TimeoutError, RuntimeError) as exc:
         log.debug("No view of the page around the action: %r", exc)
         return None
 
 
 async def _view_or_fail(
-    session: BrowserSession, page: Page, timeout_s: float, *, check_size: bool, if_changed: bool
+    session: BrowserSession, page: Page, before: PageView | None, *, if_changed: bool
 ) -> Snapshot | None:
     state = session.tabs.state(page)
-    if page.is_closed() or state.dialog is not None or state.watch is None:
+    watch = state.watch
+    if page.is_closed() or state.dialog is not None or watch is None:
         return None
-    # Asked every time: it also restarts the count of changes from this view.
-    elements, changes = await state.watch.evaluate(_PROBE_JS, timeout_s=timeout_s)
-    if check_size and (not isinstance(elements, int) or elements > _MAX_ELEMENTS):
+    if before is None:
+        elements = await watch.evaluate(_COUNT_ELEMENTS_JS)
+        if not isinstance(elements, int) or elements > _MAX_ELEMENTS:
+            return None
+    elif if_changed and before.dom_changes is not None and await watch.dom_changes() == before.dom_changes:
         return None
-    if if_changed and changes == 0:
-        return None
-    return await take_snapshot(session, page, ref=None, depth=None, timeout_s=_SNAPSHOT_TIMEOUT_S)
+    return await take_snapshot(session, page, timeout_s=_SNAPSHOT_TIMEOUT_S)
 
 
 def describe_changes(
@@ -226,7 +217,9 @@ def _subtree(lines: Sequence[_Line], start: int) -> list[_Line]:
 def _renamed(line: _Line, new: Sequence[_Line], j: int, j_end: int) -> bool:
     """The line in the same place of the changed block is the same kind of element: it changed (a button
     that renamed itself gets a new ref), it did not go."""
-    return j < j_end and new[j].depth == line.depth and _role(new[j]) == _role(line)
+    if j >= j_end or new[j].empty:  # an error that was cleared: its text went
+        return False
+    return new[j].depth == line.depth and _role(new[j]) == _role(line)
 
 
 def _role(line: _Line) -> str:

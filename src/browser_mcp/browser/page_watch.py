@@ -17,7 +17,7 @@ from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
-# In our world: the number of DOM changes since it was last called (see _SCRIPT).
+# In our world: how many times the page changed since the document began (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
@@ -46,8 +46,8 @@ _SCRIPT = f"""(() => {{
   }};
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
-  // How many DOM changes since the server last asked, ours (the overlay, the prompt bar) left out: an
-  // action after which nothing changed needs no new snapshot to tell what it changed.
+  // How many times the page changed (DOM changes, input in its fields, focus moves), ours (the overlay,
+  // the prompt bar) left out: a view of the page taken at the same count is still true.
   let changes = 0;
   const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
   new MutationObserver(records => {{
@@ -56,7 +56,8 @@ _SCRIPT = f"""(() => {{
       if (!ours(record.target) && !(moved.length && moved.every(ours))) changes++;
     }}
   }}).observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
-  globalThis.{CHANGES_FUNCTION} = () => {{ const count = changes; changes = 0; return count; }};
+  for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => changes++, true);
+  globalThis.{CHANGES_FUNCTION} = () => changes;
 }})()"""
 
 
@@ -103,6 +104,11 @@ class TabWatch:
             "Page.addScriptToEvaluateOnNewDocument",
             {"source": source, "worldName": WORLD, "runImmediately": True},
         )
+
+    async def dom_changes(self, timeout_s: float = 2.0) -> int | None:
+        """How many times the page changed so far (None: not counted in this document)."""
+        count = await self.evaluate(f"globalThis.{CHANGES_FUNCTION}?.() ?? null", timeout_s=timeout_s)
+        return count if isinstance(count, int) else None
 
     async def evaluate(self, expression: str, *, timeout_s: float = 5.0) -> Any:
         """Evaluate `expression` in our world (the page's DOM, none of its scripts); return its value."""

@@ -1,16 +1,25 @@
-"""The AI aria snapshot with refs, cut to a character budget with a plain way to get the rest."""
+"""The AI aria snapshot of a tab, with refs: always of the whole page, so that Playwright keeps every ref
+of it; a section (`ref`) or fewer levels (`depth`) are cut from that text.
+
+A snapshot of one element would make Playwright forget the refs outside it (it resolves `aria-ref=` from
+its last snapshot of the frame): the model's next call on a ref it saw elsewhere would fail. Walking a
+huge page again for each section would cost seconds, so a section, a part (`offset`) or a search reuses
+the tab's last view when the page has not changed since (no DOM change, no input event).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
 from playwright.async_api import Page
 
-from browser_mcp.browser.locate import locate
+from browser_mcp.browser.outline import parse, subtree_text
 from browser_mcp.browser.secrets import hide_secrets
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.tab_state import PageView, TabState
+from browser_mcp.errors import Problem
 from browser_mcp.text import REF_PATTERN, shorten
 
 # `- button "Send" [ref=e12]`: role, optional quoted name, the ref.
@@ -18,99 +27,91 @@ _REF_LINE = re.compile(
     rf'^\s*- ([\w-]+)(?: "((?:[^"\\]|\\.)*)")?[^\n]*?\[ref=({REF_PATTERN})\]', re.MULTILINE
 )
 _LABEL_NAME_CHARS = 60
-
-
-@dataclass(frozen=True)
-class SnapshotPage:
-    text: str
-    total_chars: int
-    start: int
-    end: int
-
-    @property
-    def cut(self) -> bool:
-        return self.start > 0 or self.end < self.total_chars
+_INDENT = re.compile(r"^( *)")
+# Content in frames is not watched for changes (our counter lives in the top document).
+_HAS_FRAMES = re.compile(r"^\s*- '?iframe\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One snapshot of a tab (or of one element of it, `ref`), not yet remembered by the tab."""
+    """One snapshot of the whole tab, not yet remembered by the tab."""
 
     text: str
     refs: dict[str, str]  # ref -> 'button "Send"'
-    key: tuple[int, str | None, int | None]  # what it is of: (document, ref, depth)
-    scoped: bool
+    document: int
+    dom_changes: int | None  # the page's count of changes when it was taken (None: unknown)
 
 
 async def take_snapshot(
-    session: BrowserSession,
-    page: Page,
-    *,
-    ref: str | None,
-    depth: int | None,
-    timeout_s: float,
-    continuing: bool = False,
+    session: BrowserSession, page: Page, *, timeout_s: float, reuse: bool = False
 ) -> Snapshot:
-    """The whole snapshot text and its refs; `remember` it to make its refs the ones later calls use.
+    """The whole page's snapshot, secrets hidden; `remember` it to make its refs the ones later calls use.
 
-    `continuing` (paging on with an offset) reuses the previous text of the same document and scope.
+    `reuse`: the tab's last view will do if the page has not changed since it was taken.
     """
     state = session.tabs.state(page)
-    key = (state.main_frame_navigations, ref, depth)
-    if continuing and state.last_snapshot is not None and state.last_snapshot[0] == key:
-        return Snapshot(state.last_snapshot[1], {}, key, scoped=True)
-    if ref:
-        target = await locate(session, page, ref, None, None)
-        text = await target.locator.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
-    else:
-        text = await page.aria_snapshot(mode="ai", depth=depth, timeout=timeout_s * 1000)
+    if reuse:
+        fresh = await _fresh_view(state)
+        if fresh is not None:
+            return fresh
+    counted = asyncio.ensure_future(_dom_changes(state))  # alongside: it costs the snapshot no time
+    try:
+        text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
+    finally:
+        changes = await counted
     text = await hide_secrets(page, text)  # before anything keeps or shows it
-    refs = {found.group(3): _label(found.group(1), found.group(2)) for found in _REF_LINE.finditer(text)}
-    return Snapshot(text, refs, key, scoped=bool(ref))
+    return Snapshot(text, refs_of(text), state.document, changes)
 
 
 def remember(state: TabState, snapshot: Snapshot) -> None:
-    """The model has seen `snapshot`: its refs are the tab's now (a scoped one adds to them)."""
-    state.refs = {**state.refs, **snapshot.refs} if snapshot.scoped else snapshot.refs
-    state.last_snapshot = (snapshot.key, snapshot.text)
-    _, ref, depth = snapshot.key
-    if ref is None and depth is None:
-        state.seen = PageView(state.document, snapshot.text)
+    """The model sees (part of) `snapshot`: its refs are the tab's now, and later actions compare with it."""
+    state.refs = snapshot.refs
+    if state.seen is None or state.seen.text is not snapshot.text:
+        state.seen = PageView(snapshot.document, snapshot.text, dom_changes=snapshot.dom_changes)
+
+
+def refs_of(text: str) -> dict[str, str]:
+    return {found.group(3): _label(found.group(1), found.group(2)) for found in _REF_LINE.finditer(text)}
+
+
+def section(text: str, ref: str) -> str:
+    """The lines of the element `ref` and everything in it, dedented (as a snapshot of it alone)."""
+    tree = parse(text)
+    node = next((node for node in tree.nodes if node.ref == ref), None)
+    if node is None:
+        raise Problem(f"ref {ref} is not on the page now: call snapshot() and use a ref from it.")
+    return subtree_text(tree, node)
+
+
+def to_depth(text: str, depth: int) -> str:
+    """The tree down to `depth` levels below its top lines (as Playwright counts them)."""
+    lines = text.split("\n")
+    top = min((len(_indent(line)) for line in lines if line.strip()), default=0)
+    return "\n".join(line for line in lines if (len(_indent(line)) - top) // 2 <= depth)
+
+
+async def _fresh_view(state: TabState) -> Snapshot | None:
+    seen = state.seen
+    if seen is None or seen.document != state.document or seen.dom_changes is None:
+        return None
+    if _HAS_FRAMES.search(seen.text) or await _dom_changes(state) != seen.dom_changes:
+        return None
+    return Snapshot(seen.text, state.refs, seen.document, seen.dom_changes)
+
+
+async def _dom_changes(state: TabState) -> int | None:
+    if state.watch is None:
+        return None
+    try:
+        return await state.watch.dom_changes()
+    except Exception:  # a document going away: unknown, so not fresh
+        return None
+
+
+def _indent(line: str) -> str:
+    found = _INDENT.match(line)
+    return found.group(1) if found else ""
 
 
 def _label(role: str, name: str | None) -> str:
     return f'{role} "{shorten(name, _LABEL_NAME_CHARS)}"' if name else role
-
-
-def cut_to_budget(text: str, offset: int, max_chars: int) -> SnapshotPage:
-    """Cut at line ends so no line (and no ref) is split, except a line longer than the whole budget;
-    `offset` is a character position."""
-    total = len(text)
-    start = min(max(offset, 0), total)
-    line_start = text.rfind("\n", 0, start) + 1 if start > 0 else 0
-    line_end = text.find("\n", start)
-    # Start at the beginning of the line that holds `start`, unless that line is longer than the budget
-    # (the previous part had to split it: go on from where it stopped).
-    if (line_end if line_end >= 0 else total) - line_start <= max_chars:
-        start = line_start
-    end = min(start + max_chars, total)
-    if end < total:
-        line_end = text.rfind("\n", start, end)
-        end = line_end + 1 if line_end > start else end
-    return SnapshotPage(text[start:end], total, start, end)
-
-
-def budget_note(part: SnapshotPage, ref: str | None) -> str:
-    if not part.cut:
-        return ""
-    scope = f"snapshot of {ref}" if ref else "snapshot"
-    lines = []
-    lines.append(
-        f"[Cut: this shows characters {part.start:,}-{part.end:,} of {part.total_chars:,} of the {scope}.]"
-    )
-    if part.end < part.total_chars:
-        lines.append(
-            f"[For more: snapshot(offset={part.end}) continues from here; snapshot(ref=eN) shows one section; "
-            "snapshot(depth=N) shows fewer levels.]"
-        )
-    return "\n".join(lines)

@@ -30,6 +30,7 @@ class PageView:
     text: str  # the snapshot text
     # Elements whose values the agent set since (typed, chose): their change is not news.
     set_by_agent: set[str] = field(default_factory=set)
+    dom_changes: int | None = None  # the page's count of changes when it was taken (None: unknown)
 
 
 @dataclass
@@ -45,9 +46,6 @@ class TabState:
     focused: bool = False
     target_id: str = ""
     watch: TabWatch | None = None  # the tab's event channel and our isolated world in it
-    # The last full snapshot text and what it was of (document, ref, depth): paging through it with
-    # `offset` reuses it, so the parts fit together and a big page is not walked again per part.
-    last_snapshot: tuple[tuple[int, str | None, int | None], str] | None = None
     main_frame_navigations: int = 0
     # The last full view of a document the model got (a snapshot, or one taken around an action): what
     # the next action's "page now shows" is compared with.
