@@ -113,7 +113,7 @@ async def test_scoped_and_paged_snapshots_hide_them_too(agent: Agent, person: Pe
         part = await agent.ok("snapshot", max_chars=1_000, offset=offset)
         assert_no_secret(part)
         parts.append(part)
-        more = re.search(r"snapshot\(offset=(\d+)\) continues from here", part)
+        more = re.search(r"Next: snapshot\(offset=(\d+), max_chars=1000\)", part)
         if not more:
             break
         offset = int(more.group(1))

@@ -27,7 +27,7 @@ _PREVIEW_LINES = 40  # how far into a section its preview looks for a heading
 SMALL_SUBTREE_CHARS = 240
 # Opening a section too big for one call is worth up to this share of the room (a long flat list is not).
 STRUCTURE_SHARE = 4
-LISTED_OFFSETS = 20
+LISTED_OFFSETS = 60  # about 500 characters: a section of ~1 MB is still two calls away
 
 INTERACTIVE_ROLES = frozenset(
     {
@@ -721,12 +721,14 @@ def cut_to_budget(text: str, offset: int, max_chars: int) -> SnapshotPage:
     return SnapshotPage(text[start:end], total, start, end)
 
 
-def budget_note(part: SnapshotPage, ref: str | None) -> str:
-    """The line under a part: where it lies in the whole text, and the call for the next part."""
+def budget_note(part: SnapshotPage, ref: str | None, max_chars: int | None = None) -> str:
+    """The line under a part: where it lies in the whole text, and the call for the next part (naming
+    `max_chars` when the part was cut to a budget other than the default)."""
     if not part.cut:
         return ""
     scope = f"snapshot of {ref}" if ref else "snapshot"
     where = f"characters {part.start:,}-{part.end:,} of the {part.total_chars:,}-character {scope}"
     if part.end >= part.total_chars:
         return f"[The last part: {where}.]"
-    return f"[Part: {where}. Next: {_paging_call(ref, part.end, '')}.]"
+    budget = f", max_chars={max_chars}" if max_chars else ""
+    return f"[Part: {where}. Next: {_paging_call(ref, part.end, budget)}.]"

@@ -74,7 +74,7 @@ async def snapshot(
     elif offset is None:
         _whole_or_outline(call, text, budget, scope, named_budget=max_chars is not None)
     else:
-        _part(call, text, offset, budget, scope)
+        _part(call, text, offset, budget, scope, named_budget=max_chars is not None)
 
 
 def _whole_or_outline(
@@ -91,13 +91,17 @@ def _whole_or_outline(
         call.reply.say(shown.note())
 
 
-def _part(call: ToolCall, text: str, offset: int, budget: int, scope: str | None) -> None:
+def _part(
+    call: ToolCall, text: str, offset: int, budget: int, scope: str | None, *, named_budget: bool
+) -> None:
     part = cut_to_budget(text, offset, budget - NOTE_ROOM)
     if offset and part.start >= part.total_chars:
         call.reply.say(f"[Nothing past offset {offset}: the snapshot has {part.total_chars:,} characters.]")
         return
     call.reply.say(part.text.rstrip("\n") if part.text else "(the page has no accessible content)")
-    note = budget_note(part, scope)
+    note = budget_note(
+        part, scope, budget if named_budget and budget != call.settings.snapshot_max_chars else None
+    )
     if note:
         call.reply.say(note)
 
