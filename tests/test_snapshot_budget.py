@@ -25,7 +25,7 @@ DEFAULT_BUDGET = 16_000
 OVERHEAD = 400
 
 _CUT = re.compile(r"characters ([\d,]+)-([\d,]+) of the ([\d,]+)-character snapshot")
-_MORE = re.compile(r"Next: snapshot\(offset=(\d+)\)")
+_MORE = re.compile(r"Next: snapshot\(offset=(\d+)(?:, max_chars=\d+)?\)")
 _SNAPSHOT_LINE = re.compile(r"^( *)- \S")
 _INTERACTIVE_REF = re.compile(r"- (?:link|button|textbox|searchbox|combobox|checkbox)\b[^\n]*?\[ref=(e\d+)\]")
 # `snapshot(ref="e3")`, or a section in parts: `snapshot(ref="e3", offset=0), then offset=15990, 31950`

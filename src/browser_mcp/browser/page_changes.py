@@ -137,8 +137,11 @@ async def _view_or_fail(
         elements = await watch.evaluate(_COUNT_ELEMENTS_JS)
         if not isinstance(elements, int) or elements > _MAX_ELEMENTS:
             return None
-    elif if_changed and before.dom_changes is not None and await watch.dom_changes() == before.dom_changes:
-        return None
+    elif if_changed and before.changes is not None:
+        now = await watch.changes()
+        # Input events are the action's own (a fill): only a DOM change shows something new.
+        if now is not None and now.mutations == before.changes.mutations:
+            return None
     return await take_snapshot(session, page, timeout_s=_SNAPSHOT_TIMEOUT_S)
 
 

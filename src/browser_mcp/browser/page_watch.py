@@ -11,13 +11,13 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
-# In our world: how many times the page changed since the document began (see _SCRIPT).
+# In our world: [DOM changes, input events] since the document began (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
@@ -46,19 +46,27 @@ _SCRIPT = f"""(() => {{
   }};
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
-  // How many times the page changed (DOM changes, input in its fields, focus moves), ours (the overlay,
-  // the prompt bar) left out: a view of the page taken at the same count is still true.
-  let changes = 0;
+  // How many times the page changed so far, ours (the overlay, the prompt bar) left out: DOM changes, and
+  // input in its fields and focus moves (which change what a snapshot shows, not the DOM). A view of the
+  // page taken at the same counts still holds.
+  let mutations = 0, inputs = 0;
   const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
   new MutationObserver(records => {{
     for (const record of records) {{
       const moved = [...record.addedNodes, ...record.removedNodes];
-      if (!ours(record.target) && !(moved.length && moved.every(ours))) changes++;
+      if (!ours(record.target) && !(moved.length && moved.every(ours))) mutations++;
     }}
   }}).observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
-  for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => changes++, true);
-  globalThis.{CHANGES_FUNCTION} = () => changes;
+  for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => inputs++, true);
+  globalThis.{CHANGES_FUNCTION} = () => [mutations, inputs];
 }})()"""
+
+
+class PageChanges(NamedTuple):
+    """The page's own counts of its changes (see _SCRIPT)."""
+
+    mutations: int  # DOM changes
+    inputs: int  # input and change events in its fields, focus moves
 
 
 @dataclass(frozen=True)
@@ -105,10 +113,12 @@ class TabWatch:
             {"source": source, "worldName": WORLD, "runImmediately": True},
         )
 
-    async def dom_changes(self, timeout_s: float = 2.0) -> int | None:
+    async def changes(self, timeout_s: float = 2.0) -> PageChanges | None:
         """How many times the page changed so far (None: not counted in this document)."""
-        count = await self.evaluate(f"globalThis.{CHANGES_FUNCTION}?.() ?? null", timeout_s=timeout_s)
-        return count if isinstance(count, int) else None
+        counts = await self.evaluate(f"globalThis.{CHANGES_FUNCTION}?.() ?? null", timeout_s=timeout_s)
+        if not (isinstance(counts, list) and len(counts) == 2 and all(isinstance(n, int) for n in counts)):
+            return None
+        return PageChanges(counts[0], counts[1])
 
     async def evaluate(self, expression: str, *, timeout_s: float = 5.0) -> Any:
         """Evaluate `expression` in our world (the page's DOM, none of its scripts); return its value."""

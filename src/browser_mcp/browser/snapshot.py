@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from browser_mcp.browser.outline import parse, subtree_text
+from browser_mcp.browser.page_watch import PageChanges
 from browser_mcp.browser.secrets import hide_secrets
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.tab_state import PageView, TabState
@@ -39,7 +40,7 @@ class Snapshot:
     text: str
     refs: dict[str, str]  # ref -> 'button "Send"'
     document: int
-    dom_changes: int | None  # the page's count of changes when it was taken (None: unknown)
+    changes: PageChanges | None  # the page's counts of its changes when it was taken (None: unknown)
 
 
 async def take_snapshot(
@@ -54,7 +55,7 @@ async def take_snapshot(
         fresh = await _fresh_view(state)
         if fresh is not None:
             return fresh
-    counted = asyncio.ensure_future(_dom_changes(state))  # alongside: it costs the snapshot no time
+    counted = asyncio.ensure_future(_changes(state))  # alongside: it costs the snapshot no time
     try:
         text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
     finally:
@@ -67,7 +68,7 @@ def remember(state: TabState, snapshot: Snapshot) -> None:
     """The model sees (part of) `snapshot`: its refs are the tab's now, and later actions compare with it."""
     state.refs = snapshot.refs
     if state.seen is None or state.seen.text is not snapshot.text:
-        state.seen = PageView(snapshot.document, snapshot.text, dom_changes=snapshot.dom_changes)
+        state.seen = PageView(snapshot.document, snapshot.text, changes=snapshot.changes)
 
 
 def refs_of(text: str) -> dict[str, str]:
@@ -92,18 +93,18 @@ def to_depth(text: str, depth: int) -> str:
 
 async def _fresh_view(state: TabState) -> Snapshot | None:
     seen = state.seen
-    if seen is None or seen.document != state.document or seen.dom_changes is None:
+    if seen is None or seen.document != state.document or seen.changes is None:
         return None
-    if _HAS_FRAMES.search(seen.text) or await _dom_changes(state) != seen.dom_changes:
+    if _HAS_FRAMES.search(seen.text) or await _changes(state) != seen.changes:
         return None
-    return Snapshot(seen.text, state.refs, seen.document, seen.dom_changes)
+    return Snapshot(seen.text, state.refs, seen.document, seen.changes)
 
 
-async def _dom_changes(state: TabState) -> int | None:
+async def _changes(state: TabState) -> PageChanges | None:
     if state.watch is None:
         return None
     try:
-        return await state.watch.dom_changes()
+        return await state.watch.changes()
     except Exception:  # a document going away: unknown, so not fresh
         return None
 

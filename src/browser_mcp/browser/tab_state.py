@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Dialog, Request
 
-from browser_mcp.browser.page_watch import TabWatch
+from browser_mcp.browser.page_watch import PageChanges, TabWatch
 
 CONSOLE_LIMIT = 500
 # Requests that mean "the page is still reacting"; images, fonts and media do not count.
@@ -30,7 +30,7 @@ class PageView:
     text: str  # the snapshot text
     # Elements whose values the agent set since (typed, chose): their change is not news.
     set_by_agent: set[str] = field(default_factory=set)
-    dom_changes: int | None = None  # the page's count of changes when it was taken (None: unknown)
+    changes: PageChanges | None = None  # the page's counts of its changes when it was taken (None: unknown)
 
 
 @dataclass
