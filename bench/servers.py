@@ -58,7 +58,6 @@ INTERACTIVE_ROLES = frozenset(
         "menuitemradio",
         "tab",
         "treeitem",
-        "option",
     }
 )
 
