@@ -93,3 +93,20 @@ async def test_new_elements_come_with_refs_that_work(agent: Agent, site: Site) -
     assert 'heading "Book a room"' in part, part
     typed = await agent.ok("type", ref=ref_of(part, 'textbox "Guest name"'), text="Grace")
     assert "Typed 5 characters" in typed, typed
+
+
+async def test_a_snapshot_is_never_older_than_the_pages_last_change(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """The page's snapshot is taken ahead, right after the agent's navigation, and later looks reuse a
+    view while the page has not changed: what the person typed or the page changed since is always in."""
+    await agent.ok("navigate", url=site.url("/form.html"))
+    tab = await person.tab_in_front()
+    await tab.locator("#name").fill("Grace Hopper")
+    seen = await agent.ok("snapshot")
+    assert re.search(r'textbox "Passenger name"[^\n]*\[ref=e\d+\]: Grace Hopper', seen), seen
+
+    await tab.evaluate("document.querySelector('h1').textContent = 'Changed by the page'")
+    found = await agent.ok("snapshot", search="changed by the page")
+    assert 'heading "Changed by the page"' in found, found
+    assert 'heading "Changed by the page"' in await agent.ok("snapshot")

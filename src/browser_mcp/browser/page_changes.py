@@ -20,7 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.browser.snapshot import Snapshot, remember, take_snapshot
+from browser_mcp.browser.snapshot import Snapshot, looked_ahead, remember, take_snapshot
 from browser_mcp.browser.tab_state import PageView, TabState
 from browser_mcp.text import REF_PATTERN
 
@@ -63,6 +63,7 @@ class _Line:
 async def note_before_action(session: BrowserSession, page: Page, timeout_s: float) -> None:
     """Make sure the tab has a view of its current document to compare with after the action."""
     state = session.tabs.state(page)
+    await looked_ahead(state)
     if _seen_now(state) is not None:
         return
     snapshot = await _view(session, page, timeout_s, None, if_changed=False)

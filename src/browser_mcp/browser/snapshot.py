@@ -5,12 +5,17 @@ A snapshot of one element would make Playwright forget the refs outside it (it r
 its last snapshot of the frame): the model's next call on a ref it saw elsewhere would fail. Walking a
 huge page again for each section would cost seconds, so a section, a part (`offset`) or a search reuses
 the tab's last view when the page has not changed since (no DOM change, no input event).
+
+After the agent's navigation the new page's snapshot is taken in the background (look_ahead): a model takes
+seconds to ask for it, and then gets it at once. A plain snapshot reuses a view only that recent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 from dataclasses import dataclass
 
 from playwright.async_api import Page
@@ -23,6 +28,8 @@ from browser_mcp.browser.tab_state import PageView, TabState
 from browser_mcp.errors import Problem
 from browser_mcp.text import REF_PATTERN, shorten
 
+log = logging.getLogger(__name__)
+
 # `- button "Send" [ref=e12]`: role, optional quoted name, the ref.
 _REF_LINE = re.compile(
     rf'^\s*- ([\w-]+)(?: "((?:[^"\\]|\\.)*)")?[^\n]*?\[ref=({REF_PATTERN})\]', re.MULTILINE
@@ -31,6 +38,8 @@ _LABEL_NAME_CHARS = 60
 _INDENT = re.compile(r"^( *)")
 # Content in frames is not watched for changes (our counter lives in the top document).
 _HAS_FRAMES = re.compile(r"^\s*- '?iframe\b", re.MULTILINE)
+# A plain snapshot reuses a view this young at most (the look ahead after a navigation).
+_RECENT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -44,17 +53,23 @@ class Snapshot:
 
 
 async def take_snapshot(
-    session: BrowserSession, page: Page, *, timeout_s: float, reuse: bool = False
+    session: BrowserSession, page: Page, *, timeout_s: float, reuse: bool = False, recent: bool = False
 ) -> Snapshot:
     """The whole page's snapshot, secrets hidden; `remember` it to make its refs the ones later calls use.
 
-    `reuse`: the tab's last view will do if the page has not changed since it was taken.
+    `reuse`: the tab's last view will do if the page has not changed since it was taken; `recent`: if,
+    moreover, it was taken a moment ago (a look ahead).
     """
     state = session.tabs.state(page)
-    if reuse:
-        fresh = await _fresh_view(state)
+    await looked_ahead(state)
+    if reuse or recent:
+        fresh = await _fresh_view(state, None if reuse else _RECENT_S)
         if fresh is not None:
             return fresh
+    return await _new_snapshot(page, state, timeout_s)
+
+
+async def _new_snapshot(page: Page, state: TabState, timeout_s: float) -> Snapshot:
     counted = asyncio.ensure_future(_changes(state))  # alongside: it costs the snapshot no time
     try:
         text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
@@ -69,6 +84,29 @@ def remember(state: TabState, snapshot: Snapshot) -> None:
     state.refs = snapshot.refs
     if state.seen is None or state.seen.text is not snapshot.text:
         state.seen = PageView(snapshot.document, snapshot.text, changes=snapshot.changes)
+
+
+def look_ahead(session: BrowserSession, page: Page, timeout_s: float) -> None:
+    """Take the page's snapshot in the background (after the agent's navigation), for the next call."""
+    state = session.tabs.state(page)
+    if state.looking_ahead is None or state.looking_ahead.done():
+        state.looking_ahead = asyncio.ensure_future(_look(page, state, timeout_s))
+
+
+async def looked_ahead(state: TabState) -> None:
+    """Wait for a look ahead in flight: what follows works with its view, not beside it."""
+    if state.looking_ahead is not None and not state.looking_ahead.done():
+        await asyncio.wait({state.looking_ahead})
+
+
+async def _look(page: Page, state: TabState, timeout_s: float) -> None:
+    try:
+        snapshot = await _new_snapshot(page, state, timeout_s)
+    except Exception as exc:  # the page went on or closed: the next call looks for itself
+        log.debug("No look ahead at %s: %r", page.url, exc)
+        return
+    if snapshot.document == state.document:
+        remember(state, snapshot)
 
 
 def refs_of(text: str) -> dict[str, str]:
@@ -91,9 +129,11 @@ def to_depth(text: str, depth: int) -> str:
     return "\n".join(line for line in lines if (len(_indent(line)) - top) // 2 <= depth)
 
 
-async def _fresh_view(state: TabState) -> Snapshot | None:
+async def _fresh_view(state: TabState, max_age_s: float | None) -> Snapshot | None:
     seen = state.seen
     if seen is None or seen.document != state.document or seen.changes is None:
+        return None
+    if max_age_s is not None and time.monotonic() - seen.taken_at > max_age_s:
         return None
     if _HAS_FRAMES.search(seen.text) or await _changes(state) != seen.changes:
         return None

@@ -31,6 +31,7 @@ class PageView:
     # Elements whose values the agent set since (typed, chose): their change is not news.
     set_by_agent: set[str] = field(default_factory=set)
     changes: PageChanges | None = None  # the page's counts of its changes when it was taken (None: unknown)
+    taken_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TabState:
     # The last full view of a document the model got (a snapshot, or one taken around an action): what
     # the next action's "page now shows" is compared with.
     seen: PageView | None = None
+    looking_ahead: asyncio.Task[None] | None = None  # a snapshot taken after the agent's navigation
     inflight: set[Request] = field(default_factory=set)
     answered: set[Request] = field(default_factory=set)  # of those in flight: the response has come
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)

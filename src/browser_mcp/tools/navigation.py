@@ -10,6 +10,7 @@ from playwright.async_api import Page, Response
 from pydantic import Field
 
 from browser_mcp.browser.actions import perform
+from browser_mcp.browser.snapshot import look_ahead
 from browser_mcp.progress import with_progress
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
@@ -69,6 +70,7 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
         direction = "previous" if verb == "go back" else "next"
         call.reply.say(f"There is no {direction} page in this tab's history; still on {page.url}.")
         return
+    look_ahead(call.session, page, timeout_s)  # the model's next call is likely a snapshot
     response = outcome.value
     title = await tabs.title_of(page, fresh=True)
     status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""

@@ -60,7 +60,8 @@ async def snapshot(
     budget = max_chars or call.settings.snapshot_max_chars
     # Exploring a page already seen (a section, a part, a search): the last view does if nothing changed.
     reuse = bool(scope or offset or search)
-    taken = await take_snapshot(call.session, page, timeout_s=call.settings.navigation_timeout, reuse=reuse)
+    timeout_s = call.settings.navigation_timeout
+    taken = await take_snapshot(call.session, page, timeout_s=timeout_s, reuse=reuse, recent=True)
     state = call.tabs.state(page)
     call.keep(lambda: remember(state, taken))
     text = section(taken.text, scope) if scope else taken.text
