@@ -70,6 +70,7 @@ from bench.timing import (
 SHARE_OF_PLAYWRIGHT_MCP = 1.0
 
 AFTER_NAVIGATION = "snapshot right after a navigation (form.html)"
+AFTER_THINKING = "snapshot 1 s after a navigation (form.html)"
 
 Call = Callable[[], Awaitable[object]]
 
@@ -82,6 +83,7 @@ class Row:
     warmup: int  # untimed runs per side, each round
     settle: bool  # wait for the page's load event after the navigation (untimed)
     large: bool
+    think_s: float = 0.0  # untimed pause after the navigation: a model's time to ask for the snapshot
 
     @property
     def iterations(self) -> int:
@@ -108,6 +110,8 @@ def snapshot_run(plan: Plan, row: Row, side: str, snapshot: Call, navigate: Call
         await navigate()
         if row.settle and browser.page is not None:
             await browser.page.wait_for_load_state("load")
+        if row.think_s:
+            await asyncio.sleep(row.think_s)  # the model thinking, not a synchronisation
         done += 1
         if done > row.warmup:
             plan.navigations.add(row.name, side, Stats([(time.perf_counter() - started) * 1000]))
@@ -193,6 +197,7 @@ async def run(args: argparse.Namespace, failures: Failures) -> tuple[Results, Pl
     plan = Plan(
         [
             Row(AFTER_NAVIGATION, "/form.html", per_round(args.iterations), args.warmup, False, False),
+            Row(AFTER_THINKING, "/form.html", per_round(args.think_iterations), 1, False, False, think_s=1.0),
             Row(large_row, large.path, per_round(args.large_iterations), args.large_warmup, True, True),
         ],
         failures,
@@ -289,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--iterations", type=int, default=30, help="timed snapshots per side after a navigation"
+    )
+    parser.add_argument(
+        "--think-iterations", type=int, default=9, help="timed snapshots per side 1 s after a navigation"
     )
     parser.add_argument(
         "--large-iterations", type=int, default=6, help="timed snapshots per side, large page"

@@ -13,11 +13,13 @@ seconds to ask for it, and then gets it at once. A plain snapshot reuses a view 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
 from dataclasses import dataclass
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from browser_mcp.browser.outline import parse, subtree_text
@@ -40,6 +42,7 @@ _INDENT = re.compile(r"^( *)")
 _HAS_FRAMES = re.compile(r"^\s*- '?iframe\b", re.MULTILINE)
 # A plain snapshot reuses a view this young at most (the look ahead after a navigation).
 _RECENT_S = 3.0
+_LOAD_WAIT_MS = 3_000  # a look ahead waits this long at most for the load event
 
 
 @dataclass(frozen=True)
@@ -87,19 +90,30 @@ def remember(state: TabState, snapshot: Snapshot) -> None:
 
 
 def look_ahead(session: BrowserSession, page: Page, timeout_s: float) -> None:
-    """Take the page's snapshot in the background (after the agent's navigation), for the next call."""
+    """Take the page's snapshot in the background once it has loaded (after the agent's navigation), for
+    the next call."""
     state = session.tabs.state(page)
     if state.looking_ahead is None or state.looking_ahead.done():
         state.looking_ahead = asyncio.ensure_future(_look(page, state, timeout_s))
 
 
 async def looked_ahead(state: TabState) -> None:
-    """Wait for a look ahead in flight: what follows works with its view, not beside it."""
-    if state.looking_ahead is not None and not state.looking_ahead.done():
-        await asyncio.wait({state.looking_ahead})
+    """A look ahead still waiting for the load is called off (the caller looks now); one under way is waited
+    for: what follows works with its view, not beside it."""
+    task = state.looking_ahead
+    if task is None or task.done():
+        return
+    if not state.looking_ahead_began:
+        task.cancel()
+    await asyncio.wait({task})
 
 
 async def _look(page: Page, state: TabState, timeout_s: float) -> None:
+    state.looking_ahead_began = False
+    # Scripts often change the page up to its load event: a look taken before would be stale at once.
+    with contextlib.suppress(PlaywrightError):
+        await page.wait_for_load_state("load", timeout=_LOAD_WAIT_MS)
+    state.looking_ahead_began = True
     try:
         snapshot = await _new_snapshot(page, state, timeout_s)
     except Exception as exc:  # the page went on or closed: the next call looks for itself

@@ -52,6 +52,7 @@ class TabState:
     # the next action's "page now shows" is compared with.
     seen: PageView | None = None
     looking_ahead: asyncio.Task[None] | None = None  # a snapshot taken after the agent's navigation
+    looking_ahead_began: bool = False  # it is walking the page (else still waiting for the load)
     inflight: set[Request] = field(default_factory=set)
     answered: set[Request] = field(default_factory=set)  # of those in flight: the response has come
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)
