@@ -383,6 +383,18 @@ async def test_by_default_the_overlay_shows_with_the_action_and_stays_a_moment_a
         await expect(tab.locator("#booked")).to_have_text("Booked 1")
         await overlay_gone(tab)
 
+        # Typing is drawn as it ends (it takes less than a frame): the box outlines the field it typed in.
+        await agent.ok("type", selector="#note", text="Hello")
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == "agent: type into '#note'"
+        field = await tab.locator("#note").bounding_box()
+        assert field is not None
+        around_field = FloatRect(
+            x=field["x"] - 8, y=field["y"] - 8, width=field["width"] + 16, height=field["height"] + 16
+        )
+        assert await accent_pixels(tab, around_field) > 100
+        await overlay_gone(tab)
+
         await agent.ok("click", selector="#book", element="Book now button")
         shot = (await agent.call("screenshot")).images[0]
         pixels = list(_rgb_pixels(base64.b64decode(shot.data)))

@@ -22,11 +22,12 @@ from playwright.async_api import Page
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.snapshot import Snapshot, looked_ahead, remember, take_snapshot
 from browser_mcp.browser.tab_state import PageView, TabState
-from browser_mcp.text import REF_PATTERN
+from browser_mcp.text import REF_PATTERN, shorten
 
 log = logging.getLogger(__name__)
 
 CHANGES_MAX_CHARS = 1_500
+_GONE_CHARS = 100  # each element that went, in the "No longer shown" line
 # Bigger pages take tens of ms or more to walk: no snapshot around each action on them.
 _MAX_ELEMENTS = 4_000
 _MAX_SEEN_CHARS = 150_000
@@ -256,7 +257,8 @@ def _block(lines: Sequence[_Line], indexes: Sequence[int]) -> list[str]:
             body = _dedent([lines[i].text for i in run])
             if context and context != last_context:
                 out.append(f"in {context}:")
-            out.extend("  " + line for line in body) if context else out.extend(body)
+            indent = "  " if context else ""
+            out.extend(indent + line for line in body)
             last_context = context
             run = []
         if index >= 0:
@@ -278,8 +280,7 @@ def _parent(lines: Sequence[_Line], index: int) -> str | None:
 
 
 def _summary(line: _Line) -> str:
-    text = line.key.strip().removeprefix("- ").rstrip(":")
-    return text if len(text) <= 100 else text[:99] + "…"
+    return shorten(line.key.strip().removeprefix("- ").rstrip(":"), _GONE_CHARS)
 
 
 def _dedent(texts: Sequence[str]) -> list[str]:

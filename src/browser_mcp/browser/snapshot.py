@@ -43,6 +43,7 @@ _HAS_FRAMES = re.compile(r"^\s*- '?iframe\b", re.MULTILINE)
 # A plain snapshot reuses a view this young at most (the look ahead after a navigation).
 _RECENT_S = 3.0
 _LOAD_WAIT_MS = 3_000  # a look ahead waits this long at most for the load event
+_LOOK_AFTER_LOAD_S = 0.1  # a model takes far longer than this to ask for the snapshot
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,8 @@ async def _look(page: Page, state: TabState, timeout_s: float) -> None:
     # Scripts often change the page up to its load event: a look taken before would be stale at once.
     with contextlib.suppress(PlaywrightError):
         await page.wait_for_load_state("load", timeout=_LOAD_WAIT_MS)
+    # A call that comes at once (a script, not a model) calls it off before it competes with that call.
+    await asyncio.sleep(_LOOK_AFTER_LOAD_S)
     state.looking_ahead_began = True
     try:
         snapshot = await _new_snapshot(page, state, timeout_s)

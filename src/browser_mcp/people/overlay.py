@@ -54,7 +54,14 @@ _OVERLAY_JS = """(args) => {
   for (const old of root.querySelectorAll(':scope > ' + TAG)) old.remove();
   const vw = Math.min(innerWidth, root.clientWidth || innerWidth);
   const vh = Math.min(innerHeight, root.clientHeight || innerHeight);
-  const box = args.box;
+  let box = args.box;
+  if (!box && args.box_of_focus) {
+    // An instant action (a fill) has just focused its element: its box costs no round trip.
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    const rect = el && el !== document.body && el !== root ? el.getBoundingClientRect() : null;
+    if (rect && rect.width > 0 && rect.height > 0) box = { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+  }
   if (box && (box.x + box.width <= 0 || box.y + box.height <= 0 || box.x >= vw || box.y >= vh)) {
     return 'offscreen';
   }
@@ -308,8 +315,11 @@ class Overlay:
             "move_ms": round(min(lead_ms * _MOVE_SHARE, _MOVE_MAX_MS)),  # no lead: it points at once
             "expire_ms": lead_ms + _EXPIRE_MS,
         }
-        box = await _box_of(intent.locator) if intent.locator is not None else None
-        drawn = await self._run(watch, {**args, "box": box})
+        # After an instant action the element has the focus: the page gives its box at once, where asking
+        # Playwright would wait for a frame.
+        by_focus = intent.instant and lead_ms <= 0
+        box = await _box_of(intent.locator) if intent.locator is not None and not by_focus else None
+        drawn = await self._run(watch, {**args, "box": box, "box_of_focus": by_focus})
         # Before the action (a lead time), a target out of view is scrolled to: the action would scroll
         # it into view anyway. After the action, the page stays where the action left it.
         if drawn == "offscreen" and intent.locator is not None and lead_ms > 0:

@@ -10,7 +10,7 @@ from playwright.async_api import Page, Response
 from pydantic import Field
 
 from browser_mcp.browser.actions import perform
-from browser_mcp.browser.snapshot import look_ahead
+from browser_mcp.browser.snapshot import look_ahead, looked_ahead
 from browser_mcp.progress import with_progress
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
@@ -36,6 +36,7 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
     page = call.page
     tabs = call.tabs
     timeout_s = call.settings.navigation_timeout
+    await looked_ahead(tabs.state(page))  # not beside this navigation
     navigations_before = tabs.state(page).main_frame_navigations
     url_before = page.url
     call.doing = verb if target is None else f"{verb} to {target}"
