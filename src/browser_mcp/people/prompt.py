@@ -282,8 +282,11 @@ class PromptBar:
             **_BAR,
         }
         watch = await self._watch(page)
-        if self._open:  # not after close() began: its removal may already be on the way
-            await asyncio.wait_for(watch.evaluate(f"({_SHOW_JS})({json.dumps(spec)})"), _DRAW_TIMEOUT_S)
+        if not self._open:  # not after close() began: its removal may already be on the way
+            return
+        await asyncio.wait_for(watch.evaluate(f"({_SHOW_JS})({json.dumps(spec)})"), _DRAW_TIMEOUT_S)
+        if not self._open:  # close() came while this drawing was on its way (a new document's world)
+            await self._erase(page)
 
     async def _erase(self, page: Page, timeout_s: float = _DRAW_TIMEOUT_S) -> None:
         with contextlib.suppress(Exception):  # a closed tab has no bar left to remove
