@@ -45,6 +45,10 @@ class CoBrowsing:
         self.live_viewers = 0  # people watching through the live view (it counts them)
         self.overlay = Overlay(session, settings, lambda: self.live_viewers)
 
+    def call_over(self) -> None:
+        """The agent's call is over (its reply is on its way): what waited for that may go to the page."""
+        self.overlay.call_over()
+
     @asynccontextmanager
     async def agent_turn(
         self, ctx: Context[Any, Any] | None, page: Page, intent: AgentIntent

@@ -4,7 +4,8 @@ What the person sees (in neko's stream, the live view or at the screen): a box o
 agent uses, the pointer points at it and a label says what ("agent: click button "Book now""); it stays
 for --overlay-ms after the action, fading out. Actions without an element (press_key, scroll by an
 amount) get only the label, at the top. The action never waits for it: it is drawn alongside, and fades
-in the page. Only --overlay-lead-ms (a demo) shows it before the action, and the action waits that long.
+in the page; an instant action (a fill, done in less than a frame) is drawn once the agent's call is over.
+Only --overlay-lead-ms (a demo) shows it before the action, and the action waits that long.
 Nothing is drawn when nobody can be watching (see Overlay.wanted).
 
 It is drawn from our isolated world (none of the page's scripts) into a closed shadow root of one element
@@ -203,6 +204,7 @@ class Overlay:
         # Where the pointer last pointed in each tab (viewport pixels): the next one glides from there.
         self._pointer_at: WeakKeyDictionary[Page, tuple[float, float]] = WeakKeyDictionary()
         self._intents: WeakKeyDictionary[Page, AgentIntent] = WeakKeyDictionary()  # shown during the action
+        self._after_call: WeakKeyDictionary[Page, AgentIntent] = WeakKeyDictionary()  # drawn after the call
         self._drawing: WeakKeyDictionary[Page, asyncio.Task[None]] = WeakKeyDictionary()
         self._shown_until: WeakKeyDictionary[Page, float] = WeakKeyDictionary()  # loop time
         self._background: set[asyncio.Task[Any]] = set()
@@ -218,14 +220,14 @@ class Overlay:
     async def show(self, page: Page, intent: AgentIntent) -> None:
         """As the action starts: drawn alongside it, not waited for (a few ms of the page's time), unless
         --overlay-lead-ms asks for time on screen before the action (a demo). An instant action (a fill)
-        is drawn as it ends."""
+        is drawn once the call is over."""
         if not self.wanted():
             return
         self._intents[page] = intent
         lead_s = self.settings.overlay_lead_ms / 1000
         if lead_s <= 0 and intent.instant:
-            # Drawn alongside, the element's box (which waits for a frame) would delay an action that
-            # takes less than a frame: hide() draws it, a few ms later.
+            # Drawn alongside, it would delay an action that takes less than a frame: it is drawn once
+            # the call is over, a few ms later (see call_over).
             return
         drawing = self._start_drawing(page, intent)
         if lead_s <= 0:
@@ -243,8 +245,18 @@ class Overlay:
         intent = self._intents.pop(page, None)
         if intent is None:
             return
-        drawing = self._drawing.get(page) or self._start_drawing(page, intent)
-        self._in_background(self._fade(page, drawing))
+        if page not in self._drawing:  # an instant action: drawn once the call is over
+            self._after_call[page] = intent
+            return
+        self._in_background(self._fade(page, self._drawing[page]))
+
+    def call_over(self) -> None:
+        """The agent's call is over: draw what waited for it, so that it delays none of the call's own
+        requests to the page (the page runs them one at a time)."""
+        pending, self._after_call = self._after_call, WeakKeyDictionary()
+        for page, intent in pending.items():
+            if not page.is_closed():
+                self._in_background(self._fade(page, self._start_drawing(page, intent)))
 
     def _start_drawing(self, page: Page, intent: AgentIntent) -> asyncio.Task[None]:
         drawing = asyncio.ensure_future(self._draw_quietly(page, intent))

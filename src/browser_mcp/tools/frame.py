@@ -234,7 +234,8 @@ def _gone(name: str) -> str:
 
 
 def _end(call: ToolCall) -> None:
-    """Remember the tabs as this call leaves them, for the next call's notes."""
+    """Remember the tabs as this call leaves them, for the next call's notes; tell the person's side."""
+    call.people.call_over()
     try:
         if call.session.is_connected():
             call.people.person_tab.mark(call.session.pages(), call.current)
