@@ -51,10 +51,16 @@ _SCRIPT = f"""(() => {{
   // page taken at the same counts still holds.
   let mutations = 0, inputs = 0;
   const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
+  const onlyOurs = nodes => {{
+    for (const node of nodes) if (!ours(node)) return false;
+    return true;
+  }};
+  // Cheap per record: a page that builds itself fires thousands while it loads.
   new MutationObserver(records => {{
     for (const record of records) {{
-      const moved = [...record.addedNodes, ...record.removedNodes];
-      if (!ours(record.target) && !(moved.length && moved.every(ours))) mutations++;
+      if (ours(record.target)) continue;
+      if (record.type === 'childList' && onlyOurs(record.addedNodes) && onlyOurs(record.removedNodes)) continue;
+      mutations++;
     }}
   }}).observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
   for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => inputs++, true);
