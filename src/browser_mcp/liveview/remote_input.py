@@ -123,6 +123,7 @@ class RemoteInput:
                 return None
             with self._as_person():
                 await self._on_page(page, message)
+            self.stream.after_input()
         except Problem as exc:
             return str(exc)
         except PlaywrightError as exc:

@@ -18,7 +18,7 @@ from playwright.async_api import Page, ScreencastSize
 
 from browser_mcp.browser.page_watch import PageEvent
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.liveview.frames import LatestFrame
+from browser_mcp.liveview.frames import Frame, LatestFrame
 from browser_mcp.people.person_tab import PersonTab
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,9 @@ MAX_SIZE: ScreencastSize = {
     "height": 1920,
 }  # the cast is never larger than the page's viewport
 _RECHECK_S = 1.0  # look again this often even without an event (a tab closed, a browser restarted)
+# Chromium's screencast sometimes sends no frame for the last change a page makes before it goes still
+# (seen after a click, on a busy machine): when the person's input got no frame this long, one is taken.
+_FRAME_AFTER_INPUT_S = 0.3
 _CONNECT_TIMEOUT_S = 10.0
 
 
@@ -42,6 +45,7 @@ class TabStream:
         self._watchers = 0
         self._retarget = asyncio.Event()
         self._follower: asyncio.Task[None] | None = None
+        self._frame_check: asyncio.Task[None] | None = None
         session.tabs.listen(self._on_page_event)
 
     @contextlib.asynccontextmanager
@@ -60,6 +64,26 @@ class TabStream:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._follower
                 self._follower = None
+
+    def after_input(self) -> None:
+        """The person acted on the page: make sure the picture shows what it did (see _FRAME_AFTER_INPUT_S)."""
+        if self.page is None:
+            return
+        if self._frame_check is not None:
+            self._frame_check.cancel()  # the check waits for the last of a burst of input
+        self._frame_check = asyncio.ensure_future(self._frame_after_input(self.page, self.frames.frame))
+
+    async def _frame_after_input(self, page: Page, shown: Frame | None) -> None:
+        await asyncio.sleep(_FRAME_AFTER_INPUT_S)  # the time Chromium gets to send a frame by itself
+        if shown is None or self.page is not page or page.is_closed() or self.frames.frame is not shown:
+            return  # a frame came (or there is nothing to show)
+        try:
+            jpeg = await page.screenshot(type="jpeg", quality=self.quality, scale="css", timeout=2_000)
+        except Exception as exc:  # a page that navigated or closed meanwhile sends its own frames
+            log.debug("live view: no frame after the input: %r", exc)
+            return
+        if self.page is page and self.frames.frame is shown:
+            self.frames.put(jpeg, shown.width, shown.height)
 
     def follow_now(self) -> None:
         """Something changed the person's tab (a switch from the live view): look at once."""
