@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from browser_mcp.people.person_script import VALUE_CHARS
+from browser_mcp.text import shorten
 from tests.support.agent import Agent, Reply, stdio_agent
 from tests.support.chromium import PersonChromium
 from tests.support.neko_double import NekoDouble, running_neko
@@ -190,7 +192,9 @@ async def test_the_persons_keystrokes_in_the_agents_field_are_reported(
         await typing.finish()
 
         assert notes_after_reply != wanted, "no keystroke of the person's landed: nothing to test"
-        assert f"'Notes' now holds '{notes_after_reply}', not the text you typed" in reply, reply
+        # The reply shortens a long value as the activity log does.
+        held = shorten(notes_after_reply, VALUE_CHARS)
+        assert f"'Notes' now holds '{held}', not the text you typed" in reply, reply
 
 
 # ---- neko: a person holding control counts as busy --------------------------------------------
