@@ -66,8 +66,18 @@ async def test_a_discarded_trial_snapshot_leaves_the_tabs_refs_alone(
     home = page_at(runtime, home_url)
     known = dict(runtime.session.tabs.state(home).refs)
     mine = await person.tab_in_front()
+    # The speculative run needs every tab's own report of its visibility: wait for Two's.
+    two_reported = asyncio.Event()
+
+    def on_two(page: Page, event: PageEvent) -> None:
+        if event.kind == "visibility" and page.url == two_url:
+            two_reported.set()
+
+    stop_two = runtime.session.tabs.listen(on_two)
     two = await person.open_tab(two_url)
     await person.switch_to(mine)
+    await asyncio.wait_for(two_reported.wait(), 5)
+    stop_two()
     assert (await call(runtime, "snapshot")).startswith("Note:")  # told of Two; acting on Home again
     # The page grows a button the model has not seen.
     await mine.evaluate(
