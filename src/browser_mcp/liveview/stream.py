@@ -18,7 +18,7 @@ from playwright.async_api import Page, ScreencastSize
 
 from browser_mcp.browser.page_watch import PageEvent
 from browser_mcp.browser.session import BrowserSession
-from browser_mcp.liveview.frames import Frame, LatestFrame
+from browser_mcp.liveview.frames import LatestFrame
 from browser_mcp.people.person_tab import PersonTab
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ MAX_SIZE: ScreencastSize = {
 }  # the cast is never larger than the page's viewport
 _RECHECK_S = 1.0  # look again this often even without an event (a tab closed, a browser restarted)
 # Chromium's screencast sometimes sends no frame for the last change a page makes before it goes still
-# (seen after a click, on a busy machine): when the person's input got no frame this long, one is taken.
+# (seen after a click, on a busy machine, even when it had sent one for the mouse-down): so once the
+# person's input has paused this long, one frame is taken and sent whatever came meanwhile.
 _FRAME_AFTER_INPUT_S = 0.3
 _CONNECT_TIMEOUT_S = 10.0
 
@@ -71,18 +72,21 @@ class TabStream:
             return
         if self._frame_check is not None:
             self._frame_check.cancel()  # the check waits for the last of a burst of input
-        self._frame_check = asyncio.ensure_future(self._frame_after_input(self.page, self.frames.frame))
+        self._frame_check = asyncio.ensure_future(self._frame_after_input(self.page))
 
-    async def _frame_after_input(self, page: Page, shown: Frame | None) -> None:
-        await asyncio.sleep(_FRAME_AFTER_INPUT_S)  # the time Chromium gets to send a frame by itself
-        if shown is None or self.page is not page or page.is_closed() or self.frames.frame is not shown:
-            return  # a frame came (or there is nothing to show)
+    async def _frame_after_input(self, page: Page) -> None:
+        await asyncio.sleep(_FRAME_AFTER_INPUT_S)  # the input's effects have had time to show
+        shown = self.frames.frame
+        if shown is None or self.page is not page or page.is_closed():
+            return  # nothing to show yet: the cast's first frame will come by itself
         try:
-            jpeg = await page.screenshot(type="jpeg", quality=self.quality, scale="css", timeout=2_000)
+            jpeg = await page.screenshot(
+                type="jpeg", quality=self.quality, scale="css", caret="initial", timeout=2_000
+            )
         except Exception as exc:  # a page that navigated or closed meanwhile sends its own frames
             log.debug("live view: no frame after the input: %r", exc)
             return
-        if self.page is page and self.frames.frame is shown:
+        if self.page is page and self.frames.frame is shown:  # else a newer frame came meanwhile
             self.frames.put(jpeg, shown.width, shown.height)
 
     def follow_now(self) -> None:
