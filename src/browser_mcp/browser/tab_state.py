@@ -42,6 +42,7 @@ class TabState:
     dialog_from_agent: bool = False  # opened while the agent was acting, so the agent should answer it
     refs: dict[str, str] = field(default_factory=dict)  # ref -> 'button "Send"', from the snapshots
     title: str = ""
+    title_document: int = -2  # the document whose own report gave `title` (see `document`)
     # Pushed by the tab itself (see page_watch); None until its first event.
     visibility: str | None = None
     focused: bool = False

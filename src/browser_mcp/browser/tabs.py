@@ -150,10 +150,13 @@ class Tabs:
         return self._states[page]
 
     async def title_of(self, page: Page, *, fresh: bool = False) -> str:
-        """The tab's title: from its title events, or asked from the page (`fresh`, or no events)."""
+        """The tab's title: from its title events, or asked from the page (`fresh`: unless the document
+        shown has reported its own; or no events)."""
         state = self.state(page)
         if not fresh and state.target_id and state.title:
             return state.title
+        if fresh and state.title_document == state.document >= 0:
+            return state.title  # asking would wait behind whatever the new document is busy with
         if state.dialog is None:
             with contextlib.suppress(Exception):
                 state.title = await asyncio.wait_for(page.title(), _TITLE_TIMEOUT_S)
@@ -283,6 +286,7 @@ class Tabs:
                 state.visibility, state.focused = seen.visibility, seen.focused
             elif event.kind == "title":
                 state.title = str(event.data.get("title", ""))
+                state.title_document = state.document
             for listener in list(self._listeners):
                 try:
                     listener(page, event)
@@ -313,11 +317,14 @@ class Tabs:
         state = self._states.get(page)
         if state is not None and frame is page.main_frame:
             state.main_frame_navigations += 1
-            self._warm_up(page)
+            if not self.windows.acting:  # the agent's own navigations are looked at after they load
+                self._warm_up(page)
 
     def _warm_up(self, page: Page) -> None:
         """Have Playwright set up its helper script in the new document now, in the background: the
-        first snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows."""
+        first snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows. Not
+        for the agent's navigations: the look ahead does it, and the renderer busy with it would
+        hold the agent's next call (a navigation straight after one paid ~30 ms)."""
         if page in self._warming:
             return
         task = asyncio.ensure_future(self._touch(page))
