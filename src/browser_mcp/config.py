@@ -133,6 +133,17 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins that may never be opened (same forms as --allowed-origins).",
     )
+    url_policy_scope: Annotated[Literal["agent", "browser"], Shown("http")] = Field(
+        "agent",
+        description="Which navigations the URL policy stops: the agent's (its navigations, the redirects "
+        "and the links, forms and popups its actions lead to), or every one in the browser, the "
+        "person's too (a kiosk).",
+    )
+    upload_dir: Annotated[str | None, Shown("browser", "DIR")] = Field(
+        None,
+        description="Directory whose files file_upload may put in a page's file field (nothing else on this "
+        "machine ever is); without it, file_upload is refused.",
+    )
     snapshot_max_chars: Annotated[int, Shown("browser", "CHARS")] = Field(
         16_000, ge=1_000, description="Default size budget of one snapshot reply, in characters."
     )
