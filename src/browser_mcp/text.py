@@ -17,6 +17,35 @@ def shorten(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: max(0, limit - 1)] + "…"
 
 
+# How much of an argument the model passed a sentence quotes back: a 100 KB selector must not return whole.
+ARGUMENT_CHARS = 80
+
+
+def clip_argument(value: str, limit: int = ARGUMENT_CHARS) -> str:
+    """An argument the model passed, as a sentence shows it: whole when short, else its start and its
+    length ("aaaa… (100,000 characters)")."""
+    if len(value) <= limit:
+        return value
+    return f"{value[: max(1, limit - 1)]}… ({len(value):,} characters)"
+
+
+def quote_argument(value: str, limit: int = ARGUMENT_CHARS) -> str:
+    """`clip_argument` in quotes: "'#send'", "'aaaa…' (100,000 characters)"."""
+    if len(value) <= limit:
+        return f"'{value}'"
+    return f"'{value[: max(1, limit - 1)]}…' ({len(value):,} characters)"
+
+
+def without_long_arguments(text: str, arguments: list[str], limit: int = ARGUMENT_CHARS) -> str:
+    """`text` with every whole copy of a long argument clipped: the last net for sentences that quote
+    what the model passed (a URL the policy refused, a key name Playwright did not know)."""
+    for value in sorted({a for a in arguments if len(a) > limit}, key=len, reverse=True):
+        for form in dict.fromkeys((value, value.strip(), clean_ref(value))):
+            if len(form) > limit and form in text:
+                text = text.replace(form, clip_argument(form, limit))
+    return text
+
+
 def first_line(text: str) -> str:
     stripped = text.strip()
     return stripped.splitlines()[0] if stripped else text

@@ -47,7 +47,9 @@ class Site:
             "/sidebar": lambda _q: (200, "text/html", sidebar_page().encode()),
             "/status": self._status,
             "/desk": self._desk,
+            "/refresh": self._refresh,
         }
+        self.paths_requested: list[str] = []  # every GET the site answered, in order
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
@@ -89,12 +91,26 @@ class Site:
         )
         return 200, "text/html", body.encode()
 
+    @staticmethod
+    def _refresh(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        """A page that sends the browser on to ?to= by a meta refresh."""
+        to = html.escape(query.get("to", ["/"])[0])
+        body = f'<!doctype html><title>Moving on</title><meta http-equiv="refresh" content="0;url={to}">'
+        return 200, "text/html", body.encode()
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
+                site.paths_requested.append(parts.path)
+                if parts.path == "/redirect":  # an HTTP redirect to ?to=
+                    self.send_response(302)
+                    self.send_header("location", parse_qs(parts.query).get("to", ["/"])[0])
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 dynamic = site._dynamic.get(parts.path)
                 if dynamic is not None:
                     status, kind, body = dynamic(parse_qs(parts.query))

@@ -84,6 +84,11 @@ class Connection:
             log.info("Cannot watch new tabs through CDP: %s", exc)
         return browser
 
+    @property
+    def browser_cdp(self) -> CDPSession | None:
+        """The browser-wide CDP session (None if the browser would not give one)."""
+        return self._browser_cdp
+
     def require_browser(self) -> Browser:
         if self.browser is None or not self.browser.is_connected():
             raise Problem("The browser went away during this call; the next call reconnects.")

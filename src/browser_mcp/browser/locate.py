@@ -9,7 +9,12 @@ from playwright.async_api import Locator, Page
 
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.errors import Problem
-from browser_mcp.text import clean_ref, first_line, is_ref
+from browser_mcp.text import clean_ref, clip_argument, first_line, is_ref, quote_argument, shorten
+
+# Of a Playwright complaint about a selector (it quotes the selector, maybe whole).
+_DETAIL_CHARS = 200
+# Of an element's role and name from the snapshot, as replies name it.
+_NAME_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -35,17 +40,19 @@ async def locate(
     if ref:
         return await _by_ref(session, page, clean_ref(ref), element)
     assert selector is not None
-    name = f"{element} ({selector})" if element else f"'{selector}'"
+    quoted = quote_argument(selector)
+    name = f"{clip_argument(element)} ({clip_argument(selector)})" if element else quoted
     locator = page.locator(selector)
     try:
         count = await locator.count()
     except PlaywrightError as exc:
-        raise Problem(f"The selector '{selector}' is not valid: {first_line(str(exc))}") from exc
+        detail = shorten(first_line(str(exc)), _DETAIL_CHARS)
+        raise Problem(f"The selector {quoted} is not valid: {detail}") from exc
     if count == 0:
-        raise Problem(f"No element matches the selector '{selector}'. Take a snapshot and use a ref instead.")
+        raise Problem(f"No element matches the selector {quoted}. Take a snapshot and use a ref instead.")
     if count > 1:
         raise Problem(
-            f"The selector '{selector}' matches {count} elements. Use a ref from a snapshot, or a more "
+            f"The selector {quoted} matches {count} elements. Use a ref from a snapshot, or a more "
             "specific selector."
         )
     return Target(locator, name)
@@ -53,14 +60,16 @@ async def locate(
 
 async def _by_ref(session: BrowserSession, page: Page, ref: str, element: str | None) -> Target:
     if not is_ref(ref):
-        raise Problem(f"'{ref}' is not a snapshot ref (refs look like e12). Take a snapshot to get refs.")
+        raise Problem(
+            f"{quote_argument(ref)} is not a snapshot ref (refs look like e12). Take a snapshot to get refs."
+        )
     tabs = session.tabs
     refs = tabs.state(page).refs
     if ref not in refs:
         others = [other for other in tabs.pages() if other is not page and ref in tabs.state(other).refs]
         where = " (it is from a snapshot of another tab)" if others else ""
         raise Problem(
-            f"ref {ref} is not in the latest snapshot of this tab{where}: call snapshot again and use "
+            f"ref {clip_argument(ref)} is not in the latest snapshot of this tab{where}: call snapshot again and use "
             "a ref from it."
         )
     locator = page.locator(f"aria-ref={ref}")
@@ -70,7 +79,7 @@ async def _by_ref(session: BrowserSession, page: Page, ref: str, element: str | 
         count = 0
     if count == 0:
         raise Problem(
-            f"ref {ref} is from an older snapshot: that element is gone (the page changed since). "
+            f"ref {clip_argument(ref)} is from an older snapshot: that element is gone (the page changed since). "
             "Call snapshot again and use a ref from it."
         )
-    return Target(locator, element or refs[ref], ref)
+    return Target(locator, clip_argument(element) if element else shorten(refs[ref], _NAME_CHARS), ref)

@@ -10,6 +10,7 @@ from playwright.async_api import Page
 
 from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.connection import Connection
+from browser_mcp.browser.navigation_guard import NavigationGuard
 from browser_mcp.browser.tabs import Tabs
 from browser_mcp.browser.url_policy import UrlPolicy
 from browser_mcp.config import Settings
@@ -25,6 +26,7 @@ class BrowserSession:
         # When the agent acted: what the tabs report inside these windows is its doing, not the person's.
         self.windows = ActionWindows()
         self.connection = Connection(settings)
+        self.guard = NavigationGuard(self.policy, settings.url_policy_scope, self.windows)
         self.tabs = Tabs(self.windows, tab_scripts)
 
     def is_connected(self) -> bool:
@@ -44,6 +46,7 @@ class BrowserSession:
         reconnecting = connection.had_browser
         self.tabs.forget()
         browser = await connection.open(self.tabs.on_target_created, self.tabs.on_target_info_changed)
+        await self.guard.start(self.connection.browser_cdp)
         self.tabs.watch(browser)
         await self.tabs.wait_for_page_watches()
         return RECONNECTED if reconnecting else None

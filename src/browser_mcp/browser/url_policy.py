@@ -103,6 +103,18 @@ class UrlPolicy:
             )
         return url
 
+    @property
+    def restricts_origins(self) -> bool:
+        return bool(self._allowed or self._blocked)
+
+    def refusal(self, url: str) -> str | None:
+        """Why the browser must not load `url` (None: it may)."""
+        try:
+            self.check(url)
+        except Problem as exc:
+            return str(exc)
+        return None
+
     def _describe_allowed(self) -> list[str]:
         return [
             (f"{p.scheme}://" if p.scheme else "")

@@ -71,6 +71,7 @@ class PersonEvents:
         what = str(data.get("what", ""))
         field = str(data.get("field") or "")
         self._input_at[page] = max(at, self._input_at.get(page, 0.0))
+        self.session.guard.person_acted(self.session.tabs.state(page).target_id)  # the tab is theirs now
         described = (
             (f"typed in '{field}'" if field else "typed") if what == "type" else _INPUT_WHAT.get(what, what)
         )

@@ -2,8 +2,9 @@
 
 "Busy" means the person pressed a key, clicked or turned the wheel in the last --person-quiet-ms (as
 the tabs report it, see person_events), or holds control in neko when that counts. After a type or
-fill, the field is read back: the reply says so when it does not hold what the agent typed (the
-person typed into it at the same moment) or when the agent's text replaced the person's.
+fill, the field is read back (`read_back`, by the type tool itself, or at the end of the call): the reply
+says so when it does not hold what the agent typed (the person typed into it at the same moment, or the
+page changed it) or when the agent's text replaced the person's.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class FieldCheck:
     text: str
     before: str
     typed_by_person: bool  # the person had typed what was in it
+
+
+@dataclass(frozen=True)
+class FieldReading:
+    """What a field the agent typed into holds after the action."""
+
+    holds_text: bool
+    sentence: str = ""  # when it does not: "'Notes' now holds 'ab', not the text you typed: <why>."
 
 
 class PersonWaiting:
@@ -136,26 +145,53 @@ class PersonWaiting:
         self._checks.clear()  # left by a call that failed before its end
         self._lines.clear()
 
-    async def closing_lines(self) -> list[str]:
-        """After the call: how long it waited, and fields that do not hold what the agent typed."""
-        lines, self._lines = self._lines, []
+    async def read_back(self) -> list[FieldReading]:
+        """Read the fields typed into during this call, now and once: the caller's reply can then say
+        what they hold. A line about the person's text the agent's replaced goes to the closing lines."""
         checks, self._checks = self._checks, []
+        readings: list[FieldReading] = []
         for check in checks:
             with contextlib.suppress(Exception):  # the page moved on (navigated): nothing to check
-                if not check.typed_by_person and _flat(await _value_of(check.locator)) == _flat(check.text):
-                    continue  # it holds what the agent typed: one quick round trip
-                name, secret, value = await _read_field(check.locator)
-                if check.typed_by_person and _flat(check.before) != _flat(check.text):
-                    lines.append(
-                        f"Your text replaced {_shown(check.before, secret)}, which the person had typed in '{name}'."
-                    )
-                if _flat(str(value)) != _flat(check.text):
-                    lines.append(
-                        f"'{name}' now holds {_shown(str(value), secret)}, not the text you typed: the person "
-                        "may have typed in it at the same moment (or the page changed it). Check the field "
-                        "before going on; ask_user if in doubt."
-                    )
-        return lines
+                readings.append(await self._read_back(check))
+        return readings
+
+    async def _read_back(self, check: FieldCheck) -> FieldReading:
+        if not check.typed_by_person and _flat(await _value_of(check.locator)) == _flat(check.text):
+            return FieldReading(holds_text=True)  # it holds what the agent typed: one quick round trip
+        name, secret, value = await _read_field(check.locator)
+        if check.typed_by_person and _flat(check.before) != _flat(check.text):
+            self._lines.append(
+                f"Your text replaced {_shown(check.before, secret)}, which the person had typed in '{name}'."
+            )
+        if _flat(value) == _flat(check.text):
+            return FieldReading(holds_text=True)
+        if self._person_typed_during_call(check.locator.page):
+            why = (
+                "the person may have typed in it at the same moment (or the page changed it). Check the "
+                "field before going on; ask_user if in doubt."
+            )
+        else:
+            why = (
+                "the page changed it (a length limit, a format or a script). Check the field before going on."
+            )
+        return FieldReading(
+            False, f"'{name}' now holds {_shown(value, secret)}, not the text you typed: {why}"
+        )
+
+    async def closing_lines(self) -> list[str]:
+        """After the call: how long it waited, and fields that do not hold what the agent typed (those
+        the call's reply has not told already)."""
+        unread = [reading.sentence for reading in await self.read_back() if not reading.holds_text]
+        lines, self._lines = self._lines, []
+        return [*lines, *unread]
+
+
+async def field_holds(locator: Locator, text: str) -> str | None:
+    """None if the field holds `text`; else what it holds, as a reply may show it (never a password)."""
+    if _flat(await _value_of(locator)) == _flat(text):
+        return None
+    _, secret, value = await _read_field(locator)
+    return _shown(value, secret)
 
 
 async def _read_field(locator: Locator) -> tuple[str, bool, str]:

@@ -7,7 +7,10 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from browser_mcp.text import first_line
+from browser_mcp.text import clip_argument, first_line, shorten
+
+# Of Playwright's own words quoted in a sentence (they may quote a whole selector or URL).
+_DETAIL_CHARS = 300
 
 _NET_ERROR_HINTS = {
     "ERR_NAME_NOT_RESOLVED": "the host name could not be resolved; check the URL",
@@ -89,13 +92,13 @@ def explain(exc: BaseException, what: str, timeout_s: float | None = None) -> st
         return f"{what} failed: net::{code}" + (f" ({hint})." if hint else ".")
     if "Unknown key" in text:
         key = re.search(r'Unknown key: "(.*?)"', text)
-        name = key.group(1) if key else "?"
+        name = clip_argument(key.group(1)) if key else "?"
         return (
             f"{what} failed: '{name}' is not a key name. Use names like Enter, Tab, Escape, ArrowDown, "
             "a, Control+A, Shift+Tab."
         )
     if "Unexpected token" in text or "is not a valid selector" in text or "Unknown engine" in text:
-        return f"{what} failed: the selector is not valid ({first_line(text)})."
+        return f"{what} failed: the selector is not valid ({shorten(first_line(text), _DETAIL_CHARS)})."
     if "Cannot navigate to invalid URL" in text or "invalid URL" in text:
         return f"{what} failed: the URL is not valid."
     if "Not a checkbox or radio" in text:
@@ -104,6 +107,6 @@ def explain(exc: BaseException, what: str, timeout_s: float | None = None) -> st
         return f"{what} failed: the element is not a <select>; click it and pick the option instead."
     if "did not find some options" in text or "Options not found" in text:
         return f"{what} failed: none of the given values match an option of this list."
-    detail = first_line(text).removeprefix("Error: ")
+    detail = shorten(first_line(text), _DETAIL_CHARS).removeprefix("Error: ")
     detail = re.sub(r"^\w+\.\w+: ", "", detail)
     return f"{what} failed: {detail}"

@@ -17,6 +17,7 @@ from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from playwright.async_api import Dialog, Page
 from playwright.async_api import Error as PlaywrightError
+from pydantic import BaseModel
 
 from browser_mcp.agent_action import AgentAction
 from browser_mcp.browser.session import BrowserSession
@@ -25,14 +26,16 @@ from browser_mcp.config import Settings
 from browser_mcp.errors import Problem
 from browser_mcp.liveview import LiveView
 from browser_mcp.people import CoBrowsing
-from browser_mcp.text import with_article
+from browser_mcp.text import shorten, with_article
 from browser_mcp.tools.explain import explain, is_closed_error
-from browser_mcp.tools.reply import Reply
+from browser_mcp.tools.needs_human import tell_if_page_needs_human
+from browser_mcp.tools.reply import Reply, reply_budget
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec
 
 log = logging.getLogger(__name__)
 
 _DIALOG_TEXT_CHARS = 300
+_DETAIL_CHARS = 300  # of an unexpected failure's own text
 
 
 @dataclass
@@ -99,6 +102,8 @@ async def run_call(
     session = runtime.session
     async with session.lock:
         call = ToolCall(runtime, spec, ctx)
+        call.reply.budget = reply_budget(call.settings, arguments)
+        call.reply.arguments = _strings_in(arguments)  # a sentence never quotes a 100 KB one whole
         try:
             if not (spec.speculative and await _speculate(call, arguments)):
                 await _begin(call)
@@ -115,7 +120,8 @@ async def run_call(
                 log.debug("could not tell what a failed call changed", exc_info=True)
             _end(call)
             partial = f" {call.partial}" if call.partial else ""
-            raise ToolError(call.reply.with_error(message + partial)) from exc
+            prefix = len(f"Error executing tool {spec.name}: ")  # what the MCP server writes before it
+            raise ToolError(call.reply.with_error(message + partial, prefix)) from exc
         _end(call)
         _tell_observers(call)
         return call
@@ -190,6 +196,8 @@ async def _report_after(call: ToolCall) -> None:
     """What happened during the call: tabs it opened, the tab in front now, tabs the person closed or
     dialogs they answered meanwhile, and any dialog still open."""
     people = call.people
+    for refusal in call.session.guard.untold():  # loads the URL policy stopped, this call's or since
+        call.reply.effect(refusal.sentence())
     if call.spec.reports_effects:
         now, changes = await people.changes.during(call.pages, call.current, call.targets_at_begin)
         call.current, call.pages = now, call.session.pages()
@@ -203,6 +211,7 @@ async def _report_after(call: ToolCall) -> None:
         assert state.dialog is not None
         where = "" if page is call.current else f" on {await call.tabs.label(page)}"
         call.reply.effect(describe_dialog(state.dialog, from_agent=state.dialog_from_agent, where=where))
+    await tell_if_page_needs_human(call)  # a CAPTCHA or a sign-in form: a line pointing to ask_user
 
 
 async def _failure_sentence(call: ToolCall, exc: Exception) -> str:
@@ -218,7 +227,21 @@ async def _failure_sentence(call: ToolCall, exc: Exception) -> str:
         return explain(exc, what, _timeout_s(call))
     # A bug of ours: still a sentence, and the server keeps running.
     log.error("%s failed unexpectedly", name, exc_info=exc)
-    return f"{name} failed unexpectedly ({type(exc).__name__}: {exc}). Try again, or take a snapshot."
+    detail = shorten(str(exc), _DETAIL_CHARS)
+    return f"{name} failed unexpectedly ({type(exc).__name__}: {detail}). Try again, or take a snapshot."
+
+
+def _strings_in(value: object) -> list[str]:
+    """Every text in a call's arguments, also inside lists and fields (fill_form's values)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings_in(item)]
+    return []
 
 
 def _timeout_s(call: ToolCall) -> float | None:

@@ -1,4 +1,4 @@
-"""click, hover, type, fill_form, select_option, press_key, scroll: the agent's hands on the page.
+"""click, hover, type, fill_form, select_option, press_key, scroll, drag: the agent's hands on the page.
 
 Each acts inside the person's side's `agent_turn` (wait for a busy person, show the overlay), through
 `perform` (race against dialogs, wait for what the action caused), then says what changed.
@@ -6,16 +6,25 @@ Each acts inside the person's side's `agent_turn` (wait for a busy person, show 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
+from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
+from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
+from browser_mcp.people.waiting import field_holds
+from browser_mcp.text import clip_argument, quote_argument, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import Element, Ref, Selector
 from browser_mcp.tools.spec import Kind, tool
@@ -33,6 +42,16 @@ _SCROLL_POSITION_JS = """([x0, y0]) => new Promise(resolve => {
 })"""
 
 Modifier = Literal["Alt", "Control", "ControlOrMeta", "Meta", "Shift"]
+
+# type(slowly=true) sends one key every KEY_DELAY_MS: 500 characters take ~15 s, and every other call
+# waits behind them. A longer text is refused with a sentence that says to fill it at once.
+SLOW_TYPING_LIMIT = 500
+KEY_DELAY_MS = 30
+# Keys sent per round trip: a cancelled call stops typing within one round (~0.6 s).
+_KEYS_PER_ROUND = 20
+_LISTED = 10  # values or fields a reply names one by one; the rest are counted
+_TITLE_CHARS = 150
+_URL_CHARS = 300
 
 
 class FormField(BaseModel):
@@ -67,15 +86,19 @@ async def _on_element(
     *,
     sets_value: bool = False,
     instant: bool = False,
+    check: Callable[[Target], Awaitable[None]] | None = None,
 ) -> Target:
     """Find the element and act on it; the page's reaction is said after the caller's line.
 
     `sets_value`: the element's own change (its new value) is the action itself, not news. `instant`: the
-    action takes less than a frame (a fill).
+    action takes less than a frame (a fill). `check`: refuses an element the action makes no sense on,
+    before the agent's turn (nothing is shown to the person, nothing is done).
     """
     page = call.page
     target = await locate(call.session, page, ref, selector, element)
     call.target = target.label
+    if check is not None:
+        await check(target)
     url_before = page.url
     await note_before_action(call.session, page, _timeout_s(call))
     intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text, instant)
@@ -99,9 +122,9 @@ async def _describe_outcome(
     if page is None or page.is_closed() or outcome.dialog_opened:
         return
     if outcome.navigated or page.url != url_before:
-        title = await call.tabs.title_of(page, fresh=True)
+        title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
         loading = " (still loading)" if outcome.still_loading else ""
-        call.reply.effect(f"Page: '{title}' ({page.url}){loading}.")
+        call.reply.effect(f"Page: '{title}' ({clip_argument(page.url, _URL_CHARS)}){loading}.")
         if outcome.still_loading:
             return
     shows = await changes_after_action(
@@ -176,7 +199,7 @@ async def hover(call: ToolCall, ref: Ref = None, selector: Selector = None, elem
     kind=Kind.DESTRUCTIVE,
     timeout="action",
     description="Type text into an editable element, replacing its content. `submit` presses Enter after; "
-    "`slowly` types key by key (for fields that react to each key).",
+    f"`slowly` types key by key (for fields that react to each key; at most {SLOW_TYPING_LIMIT} characters).",
 )
 async def type_text(
     call: ToolCall,
@@ -185,9 +208,23 @@ async def type_text(
     selector: Selector = None,
     element: Element = None,
     submit: Annotated[bool, Field(description="Press Enter after typing.")] = False,
-    slowly: Annotated[bool, Field(description="Type one key at a time instead of filling at once.")] = False,
+    slowly: Annotated[
+        bool,
+        Field(
+            description=f"Type one key at a time (every {KEY_DELAY_MS} ms, at most {SLOW_TYPING_LIMIT} "
+            "characters) instead of filling at once."
+        ),
+    ] = False,
 ) -> None:
+    if slowly and len(text) > SLOW_TYPING_LIMIT:
+        seconds = SLOW_TYPING_LIMIT * KEY_DELAY_MS / 1000
+        raise Problem(
+            f"type with slowly=true types at most {SLOW_TYPING_LIMIT} characters (one key every "
+            f"{KEY_DELAY_MS} ms, ~{seconds:g} s), and this text has {len(text):,}. Nothing was typed: use "
+            "slowly=false, which fills the field at once."
+        )
     timeout = _timeout_ms(call)
+    before_enter: list[str | None] = []  # with `submit`: what the field held when Enter was pressed
 
     async def write(target: Target) -> None:
         locator = target.locator
@@ -195,13 +232,26 @@ async def type_text(
             await locator.click(timeout=timeout)
             # Typing over a selection replaces it, as without `slowly`, with no extra key events.
             await locator.select_text(timeout=timeout)
-            await locator.press_sequentially(text, delay=30, timeout=timeout + 50 * len(text))
+            await _type_keys(locator, text, _timeout_s(call) + 2 * len(text) * KEY_DELAY_MS / 1000)
         else:
-            await locator.fill(text, timeout=timeout)
+            try:
+                await locator.fill(text, timeout=timeout)
+            except PlaywrightError as exc:  # Playwright refuses a non-editable element at once
+                refusal = await not_a_text_field(target) if NOT_FILLABLE.search(str(exc)) else None
+                if refusal is not None:
+                    raise Problem(refusal) from exc
+                raise
         if submit:
+            # After Enter the page may well empty the field: what it held is read just before.
+            with contextlib.suppress(PlaywrightError):
+                before_enter.append(await field_holds(locator, text))
             await locator.press("Enter", timeout=timeout)
 
-    # After Enter the page may well empty the field: only a plain fill is checked afterwards.
+    async def refuse_if_not_a_text_field(target: Target) -> None:
+        refusal = await not_a_text_field(target)
+        if refusal is not None:
+            raise Problem(refusal)
+
     target = await _on_element(
         call,
         ref,
@@ -212,9 +262,44 @@ async def type_text(
         None if submit else text,
         sets_value=True,
         instant=not slowly and not submit,
+        # Key by key, a click comes first: on a button it would press it and type nowhere.
+        check=refuse_if_not_a_text_field if slowly else None,
     )
-    then = " and pressed Enter" if submit else ""
-    call.reply.say(f"Typed {len(text)} characters into {target.label}{then}.")
+    typed = f"Typed {len(text)} characters into {target.label}"
+    if submit:
+        held = before_enter[0] if before_enter else None
+        differs = f"; before Enter it held {held}, not your text" if held is not None else ""
+        call.reply.say(f"{typed} and pressed Enter{differs}.")
+        return
+    # The field is read back (as the person's side does after every type): the reply never claims a
+    # text the field does not hold.
+    readings = await call.people.waiting.read_back()
+    if readings and not readings[-1].holds_text:
+        call.reply.say(f"{typed}, but {readings[-1].sentence}")
+    else:
+        call.reply.say(f"{typed}.")
+
+
+async def _type_keys(locator: Locator, text: str, limit_s: float) -> None:
+    """Type `text` into the focused field key by key, a round of keys per round trip: a cancelled call
+    stops within a round, and typing that falls far behind (a page slow to take keys) stops at
+    `limit_s` with a sentence."""
+    keyboard = locator.page.keyboard
+    deadline = time.monotonic() + limit_s
+    for start in range(0, len(text), _KEYS_PER_ROUND):
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining <= 0:
+                raise TimeoutError
+            await asyncio.wait_for(
+                keyboard.type(text[start : start + _KEYS_PER_ROUND], delay=KEY_DELAY_MS), remaining
+            )
+        except TimeoutError:
+            raise Problem(
+                f"Typing stopped after about {start} of {len(text)} characters: the page took more than "
+                f"{limit_s:.0f} s to take them. The field may hold part of the text: look at it (snapshot) "
+                "before going on."
+            ) from None
 
 
 @tool(
@@ -242,7 +327,7 @@ async def select_option(
         sets_value=True,
         instant=True,
     )
-    call.reply.say(f"Selected {', '.join(repr(v) for v in values)} in {target.label}.")
+    call.reply.say(f"Selected {_listed([quote_argument(value) for value in values])} in {target.label}.")
 
 
 @tool(
@@ -269,21 +354,33 @@ async def fill_form(
         intent = AgentIntent("fill_form", f"fill {target.name}", target.locator, text, instant)
         outcome = await _act(call, intent, functools.partial(_fill_one, target, field, _timeout_ms(call)))
         filled.append(target.label)
-        call.partial = f"Filled before it: {', '.join(filled)}."
+        call.partial = f"Filled before it: {_listed(filled)}."
         if outcome.dialog_opened:
             break
     call.target = None
-    call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {', '.join(filled)}.")
+    call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {_listed(filled)}.")
     if outcome is not None:
         refs = [target.ref for target in targets if target.ref]
         by_dom = all(field.type in ("textbox", "combobox") for field in fields)
         await _describe_outcome(call, outcome, url_before, refs, sets_value=True, shown_by_dom=by_dom)
 
 
+def _listed(names: list[str]) -> str:
+    """'a, b, c', and past a few names how many more."""
+    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
+    return ", ".join(names[:_LISTED]) + more
+
+
 async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None:
     locator = target.locator
     if field.type in ("textbox", "slider"):
-        await locator.fill(field.value, timeout=timeout_ms)
+        try:
+            await locator.fill(field.value, timeout=timeout_ms)
+        except PlaywrightError as exc:  # as for type: say what the element is
+            refusal = await not_a_text_field(target, "fill_form") if NOT_FILLABLE.search(str(exc)) else None
+            if refusal is not None and field.type == "textbox":
+                raise Problem(refusal) from exc
+            raise
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
         await locator.set_checked(wanted, timeout=timeout_ms)
@@ -303,11 +400,12 @@ async def press_key(
     key: Annotated[str, Field(description="Key name or combination: Enter, Tab, a, Shift+Tab, Control+A.")],
 ) -> None:
     page = call.page
-    call.target = key
+    call.target = clip_argument(key)
     url_before = page.url
     await note_before_action(call.session, page, _timeout_s(call))
-    outcome = await _act(call, AgentIntent("press_key", f"press {key}"), lambda: page.keyboard.press(key))
-    call.reply.say(f"Pressed {key}.")
+    intent = AgentIntent("press_key", f"press {call.target}")
+    outcome = await _act(call, intent, lambda: page.keyboard.press(key))
+    call.reply.say(f"Pressed {call.target}.")
     await _describe_outcome(call, outcome, url_before)
 
 
@@ -348,4 +446,64 @@ async def scroll(
     )
 
 
-TOOLS = [click, hover, type_text, select_option, fill_form, press_key, scroll]
+_DRAG_STEPS = 5  # mouse moves on the way: sortable lists react to the move, not only to the drop
+
+StartRef = Annotated[
+    str | None, Field(description="Ref of the element to drag, from the latest snapshot (e.g. 'e12').")
+]
+StartSelector = Annotated[
+    str | None, Field(description="Playwright selector of the element to drag, if you have no ref.")
+]
+StartElement = Annotated[str | None, Field(description="Human-readable description of the dragged element.")]
+EndRef = Annotated[
+    str | None, Field(description="Ref of the element to drop it on, from the latest snapshot.")
+]
+EndSelector = Annotated[
+    str | None, Field(description="Playwright selector of the element to drop it on, if you have no ref.")
+]
+EndElement = Annotated[str | None, Field(description="Human-readable description of where it is dropped.")]
+
+
+@tool(
+    "drag",
+    title="Drag and drop",
+    kind=Kind.DESTRUCTIVE,
+    timeout="action",
+    description="Drag an element onto another in the person's tab (each by ref from the latest snapshot, "
+    "or selector): press on the first, move to the second, release there. Works for HTML drag and drop and "
+    "for lists sorted with the mouse. Replies with what changed.",
+)
+async def drag(
+    call: ToolCall,
+    start_ref: StartRef = None,
+    start_selector: StartSelector = None,
+    start_element: StartElement = None,
+    end_ref: EndRef = None,
+    end_selector: EndSelector = None,
+    end_element: EndElement = None,
+) -> None:
+    for side, ref, selector in (("start", start_ref, start_selector), ("end", end_ref, end_selector)):
+        if bool(ref) == bool(selector):
+            raise Problem(
+                f"Name the {side} element once: pass `{side}_ref` (from the last snapshot, e.g. e12) or "
+                f"`{side}_selector` (e.g. '#card'), not both."
+            )
+    page = call.page
+    source = await locate(call.session, page, start_ref, start_selector, start_element)
+    destination = await locate(call.session, page, end_ref, end_selector, end_element)
+    call.target = source.label
+    call.doing = f"drag of {source.label} onto {destination.label}"
+    url_before = page.url
+    await note_before_action(call.session, page, _timeout_s(call))
+    intent = AgentIntent("drag", f"drag {source.name} to {destination.name}", source.locator)
+    timeout = _timeout_ms(call)
+    outcome = await _act(
+        call,
+        intent,
+        lambda: source.locator.drag_to(destination.locator, steps=_DRAG_STEPS, timeout=timeout),
+    )
+    call.reply.say(f"Dragged {source.label} onto {destination.label}.")
+    await _describe_outcome(call, outcome, url_before)
+
+
+TOOLS = [click, hover, type_text, select_option, fill_form, press_key, scroll, drag]

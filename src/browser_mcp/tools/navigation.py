@@ -10,12 +10,17 @@ from playwright.async_api import Page, Response
 from pydantic import Field
 
 from browser_mcp.browser.actions import perform
+from browser_mcp.browser.history import error_page_landed, history_place, is_error_page
 from browser_mcp.browser.snapshot import look_ahead, looked_ahead
 from browser_mcp.progress import with_progress
+from browser_mcp.text import clip_argument, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
 
-_ERROR_PAGE_WAIT_MS = 1000
+# Chromium commits its error page a few ms after the failure; past this, something else is going on.
+_ERROR_PAGE_WAIT_S = 1.0
+_TITLE_CHARS = 150
+_URL_CHARS = 300
 _PAST = {"navigate": "Navigated", "go back": "Went back", "go forward": "Went forward", "reload": "Reloaded"}
 
 # page, timeout in ms -> the navigation's response
@@ -38,8 +43,7 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
     timeout_s = call.settings.navigation_timeout
     await looked_ahead(tabs.state(page))  # not beside this navigation
     navigations_before = tabs.state(page).main_frame_navigations
-    url_before = page.url
-    call.doing = verb if target is None else f"{verb} to {target}"
+    call.doing = verb if target is None else f"{verb} to {clip_argument(target)}"
     try:
         outcome = await perform(
             call.session,
@@ -54,28 +58,40 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
                 await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
             if page.url.rstrip("/") == target.rstrip("/"):
                 call.reply.say(
-                    f"Navigated: '{await tabs.title_of(page, fresh=True)}' ({page.url}); "
+                    f"Navigated: '{await _title(call, page)}' ({_url(page)}); "
                     "another navigation to the same page happened at the same time."
                 )
                 return
-        if "net::" in str(exc):
-            # Chromium commits its error page just after the failure: let it land, so the next
-            # call does not report it as a navigation someone else made.
-            with contextlib.suppress(Exception):
-                await page.wait_for_url(lambda url: url != url_before, timeout=_ERROR_PAGE_WAIT_MS)
+        if "net::" in str(exc) and "net::ERR_ABORTED" not in str(exc):  # an aborted load shows no error page
+            await error_page_landed(page, tabs.state(page), navigations_before, _ERROR_PAGE_WAIT_S)
         raise
     if outcome.dialog_opened:
         call.reply.say(f"{verb.capitalize()}: the page opened a dialog while loading.")
         return
     if verb in ("go back", "go forward") and tabs.state(page).main_frame_navigations == navigations_before:
-        direction = "previous" if verb == "go back" else "next"
-        call.reply.say(f"There is no {direction} page in this tab's history; still on {page.url}.")
+        call.reply.say(_no_history(verb, page, page.url))
         return
     look_ahead(call.session, page, timeout_s)  # the model's next call is likely a snapshot
     response = outcome.value
-    title = await tabs.title_of(page, fresh=True)
     status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""
-    call.reply.say(f"{_PAST[verb]}: '{title}' ({page.url}{status}).")
+    call.reply.say(f"{_PAST[verb]}: '{await _title(call, page)}' ({_url(page)}{status}).")
+
+
+def _no_history(verb: str, page: Page, url: str) -> str:
+    """`url`: the current history entry's (on an error page, the URL that failed to load)."""
+    direction = "previous" if verb == "go back" else "next"
+    where = (
+        f"the error page of {_url(page, url)} (it did not load)" if is_error_page(page) else _url(page, url)
+    )
+    return f"There is no {direction} page in this tab's history; still on {where}."
+
+
+async def _title(call: ToolCall, page: Page) -> str:
+    return shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
+
+
+def _url(page: Page, url: str | None = None) -> str:
+    return clip_argument(page.url if url is None else url, _URL_CHARS)
 
 
 @tool(
@@ -103,6 +119,13 @@ def _history_tool(name: str, verb: str, where: str) -> ToolSpec:
     """go_back and go_forward: one step through the person's tab history."""
 
     async def step(call: ToolCall) -> None:
+        # Answered at once when there is nowhere to go (Playwright would look, then wait for nothing).
+        place = await history_place(call.tabs.state(call.page))
+        if place is not None and not (place.can_go_back if name == "go_back" else place.can_go_forward):
+            call.acted = False
+            call.reply.say(_no_history(verb, call.page, place.url))
+            return
+
         async def go(page: Page, timeout_ms: float) -> Response | None:
             return await _history(page, page.go_back if name == "go_back" else page.go_forward, timeout_ms)
 

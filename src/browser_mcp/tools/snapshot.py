@@ -81,7 +81,7 @@ async def snapshot(
 def _whole_or_outline(
     call: ToolCall, text: str, budget: int, scope: str | None, *, named_budget: bool
 ) -> None:
-    if len(text) <= budget:
+    if len(text) + HEADER_CHARS + 1 <= budget:  # the header line counts too
         call.reply.say(text.rstrip("\n") if text.strip() else "(the page has no accessible content)")
         return
     shown = outline(

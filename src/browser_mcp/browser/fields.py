@@ -1,0 +1,101 @@
+"""Whether an element takes typed text, and what it is when it does not (the type tool's refusal)."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Error as PlaywrightError
+
+from browser_mcp.browser.locate import Target
+from browser_mcp.text import shorten, with_article
+
+# What Playwright's fill says of an element it cannot fill (it refuses at once, without waiting).
+NOT_FILLABLE = re.compile(
+    r"Element is not an <input>|cannot be filled|Cannot type text into|element is not editable"
+)
+
+# The element the text would go to, as Playwright's fill finds it (a label leads to its control), and
+# what kind of thing it is: "text" takes typing; anything else is named.
+_KIND_JS = """el => {
+  if (!el.matches('input, textarea, select') && !el.isContentEditable) {
+    const label = el.closest('label');
+    if (label && label.control) el = label.control;
+  }
+  if (el.isContentEditable) return 'text';
+  const tag = el.tagName.toLowerCase();
+  if (tag === 'select') return 'select';
+  if (tag !== 'input' && tag !== 'textarea') return 'other';
+  const type = tag === 'input' ? (el.getAttribute('type') || 'text').toLowerCase() : 'text';
+  if (['checkbox', 'radio', 'file', 'range', 'button', 'submit', 'reset', 'image', 'hidden'].includes(type))
+    return type;
+  return el.readOnly || el.disabled ? 'read-only' : 'text';
+}"""
+
+_INSTEAD = {
+    "checkbox": "use click, or fill_form with type 'checkbox'",
+    "radio": "use click, or fill_form with type 'radio'",
+    "select": "use select_option",
+    "file": "use file_upload",
+    "range": "use fill_form with type 'slider'",
+}
+# [role, name] of an element: its explicit role or the usual one of its tag, and its label or text.
+_ROLE_AND_NAME_JS = """el => {
+  const tag = el.tagName.toLowerCase();
+  const type = (el.getAttribute('type') || 'text').toLowerCase();
+  const inputRoles = {checkbox: 'checkbox', radio: 'radio', range: 'slider', button: 'button',
+    submit: 'button', reset: 'button', image: 'button', search: 'searchbox', number: 'spinbutton'};
+  const tagRoles = {button: 'button', select: el.multiple ? 'listbox' : 'combobox', textarea: 'textbox',
+    img: 'img', h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', h5: 'heading', h6: 'heading',
+    p: 'paragraph', li: 'listitem', ul: 'list', ol: 'list', table: 'table', form: 'form', nav: 'navigation',
+    main: 'main', dialog: 'dialog', label: 'label'};
+  const role = el.getAttribute('role') ||
+    (tag === 'a' && el.hasAttribute('href') ? 'link' : tag === 'input' ? (inputRoles[type] || 'textbox') :
+     tagRoles[tag] || '');
+  // A label's own words, not those of the control inside it (a list's options).
+  const labelText = (label) => [...label.childNodes]
+    .filter(node => node !== el && !node.contains(el)).map(node => node.textContent).join(' ');
+  const labelled = (el.getAttribute('aria-labelledby') || '').split(/\\s+/)
+    .map(id => document.getElementById(id)?.textContent || '').join(' ');
+  const name = el.getAttribute('aria-label') || labelled.trim() ||
+    (el.labels && el.labels.length ? labelText(el.labels[0]) : '') ||
+    el.getAttribute('alt') || el.getAttribute('title') ||
+    (tag === 'input' ? el.value : el.textContent) || '';
+  return [role, name.replace(/\\s+/g, ' ').trim()];
+}"""
+_NAME_CHARS = 60
+_READ_MS = 1000
+
+
+async def not_a_text_field(target: Target, tool: str = "type") -> str | None:
+    """None if `target` takes typed text; else the sentence that says what it is and what to use."""
+    try:
+        kind = await target.locator.evaluate(_KIND_JS, timeout=_READ_MS)
+    except PlaywrightError:
+        return None  # gone or not readable: the action itself reports what is wrong
+    if kind == "text":
+        return None
+    # A ref's label already says its role and name; a selector's does not.
+    what = "" if target.ref else f" {await _what_it_is(target)},"
+    if kind == "read-only":
+        return f"{target.label} is{what} read-only or disabled: nothing can be typed into it now."
+    instead = _INSTEAD.get(
+        str(kind), "use click for a button or a link, or take a snapshot and pick a textbox"
+    )
+    return (
+        f"{target.label} is{what} not a text field: {tool} writes only into text inputs, text areas and "
+        f"editable areas. Nothing was typed; {instead}."
+    )
+
+
+async def _what_it_is(target: Target) -> str:
+    """'a button "Alert me"': the element's role and name as a snapshot would give them, roughly ('an
+    element' if it has no role). Not from an accessibility snapshot: that would replace the refs of the
+    model's last one."""
+    try:
+        role, name = await target.locator.evaluate(_ROLE_AND_NAME_JS, timeout=_READ_MS)
+    except PlaywrightError:
+        return "an element"
+    if not role:
+        return "an element"
+    named = shorten(str(name), _NAME_CHARS)
+    return with_article(str(role)) + (f' "{named}"' if named else "")
