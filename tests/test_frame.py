@@ -14,11 +14,10 @@ import pytest
 from playwright.async_api import Page
 
 from browser_mcp.browser.page_watch import PageEvent
-from browser_mcp.config import load_settings
-from browser_mcp.server import build_runtime
 from browser_mcp.tools import TOOLS_BY_NAME
 from browser_mcp.tools.frame import Runtime, ToolCall, run_call
 from tests.support.chromium import PersonChromium
+from tests.support.in_process import call, runtime_on
 from tests.support.person import Person
 from tests.support.site import Site
 from tests.support.snapshots import ref_of
@@ -26,13 +25,8 @@ from tests.support.snapshots import ref_of
 
 @pytest.fixture
 async def runtime(chromium: PersonChromium) -> AsyncIterator[Runtime]:
-    built = build_runtime(load_settings(["--cdp-url", chromium.cdp_url, "--overlay-ms", "0"]))
-    yield built
-    await built.session.close()
-
-
-async def call(runtime: Runtime, tool: str, **arguments: Any) -> str:
-    return (await run_call(runtime, TOOLS_BY_NAME[tool], None, arguments)).reply.text()
+    async with runtime_on(chromium.cdp_url) as built:
+        yield built
 
 
 def page_at(runtime: Runtime, url: str) -> Page:

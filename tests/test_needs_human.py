@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 
 from browser_mcp.browser.human_check import MARKERS
-from browser_mcp.config import load_settings
-from browser_mcp.server import build_runtime
-from browser_mcp.tools import TOOLS_BY_NAME
-from browser_mcp.tools.frame import Runtime, run_call
+from browser_mcp.tools.frame import Runtime
 from tests.support.agent import Agent
 from tests.support.chromium import PersonChromium
+from tests.support.in_process import call, runtime_on
 from tests.support.person import Person
 from tests.support.site import Site
 
@@ -124,13 +122,8 @@ def test_every_marker_names_a_frame_or_an_element() -> None:
 
 @pytest.fixture
 async def runtime(chromium: PersonChromium) -> AsyncIterator[Runtime]:
-    built = build_runtime(load_settings(["--cdp-url", chromium.cdp_url, "--overlay-ms", "0"]))
-    yield built
-    await built.session.close()
-
-
-async def call(runtime: Runtime, tool: str, **arguments: Any) -> str:
-    return (await run_call(runtime, TOOLS_BY_NAME[tool], None, arguments)).reply.text()
+    async with runtime_on(chromium.cdp_url) as built:
+        yield built
 
 
 async def test_an_action_on_the_same_document_costs_no_look(
