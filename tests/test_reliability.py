@@ -31,11 +31,11 @@ def assert_met(targets: Sequence[Target], row: str, findings: Findings) -> None:
 
 
 async def test_fuzzed_calls_never_crash_leak_or_escape() -> None:
-    """300 calls generated from the tools' schemas, on the checkout (with the person's secrets), the booking
+    """200 calls generated from the tools' schemas, on the checkout (with the person's secrets), the booking
     and form pages and a page whose links, forms and scripts lead to a refused origin."""
-    result = await fuzz(FuzzOptions(calls=300, seed=11))
+    result = await fuzz(FuzzOptions(calls=200, seed=11))
 
-    assert result.calls >= 300
+    assert result.calls >= 200
     assert len(result.tools) >= 19, result.tools
     assert result.planted >= 1 and result.refusals >= 1  # the checks had something to find
     assert_met(result.targets(), result.row(), result.findings)
@@ -61,7 +61,7 @@ async def test_concurrent_http_clients_all_succeed() -> None:
 
 
 async def test_server_memory_over_a_short_soak() -> None:
-    result = await soak(15, sample_s=1.0)
+    result = await soak(10, sample_s=0.5)
 
     assert result.calls > 0 and len(result.samples) >= 5
     assert_met(result.targets(), result.row(), result.findings)

@@ -18,7 +18,9 @@ from browser_mcp.text import first_line
 
 log = logging.getLogger(__name__)
 
-_CONNECT_TIMEOUT_S = 10.0
+# Playwright's own default: a browser just started may take seconds to let a client attach (its first
+# tab waiting for a network it does not have, as neko's Chromium offline: ~5 s, more on a busy machine).
+_CONNECT_TIMEOUT_S = 30.0
 _PROBE_TIMEOUT_S = 1.0
 
 TargetListener = Callable[[dict[str, object]], None]
