@@ -224,6 +224,7 @@ class PromptBar:
         self.answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._open = False
         self._stop_listening: Callable[[], None] | None = None
+        self._drawing: set[asyncio.Task[None]] = set()  # drawings in other tabs, under way
 
     async def open(self, page: Page) -> None:
         """Draw the bar in `page` (the person's tab; raises if it cannot), then in every other tab."""
@@ -232,7 +233,7 @@ class PromptBar:
         await self._draw(page)
         for other in self.session.pages():
             if other is not page:
-                _in_background(self._draw_quietly(other))
+                self._draw_in_background(other)
 
     def give(self, answer: str) -> None:
         """The person answered somewhere else (the live view's bar)."""
@@ -255,6 +256,10 @@ class PromptBar:
         # Shielded: when the client cancels the call, the bar must still go (each removal is bounded).
         with anyio.CancelScope(shield=True):
             await asyncio.gather(*(self._erase(page) for page in pages if page not in held))
+            # A drawing under way when the answer came (a new tab's, a new document's) removes its bar
+            # again itself: the reply waits for that too, so no tab still shows the question after it.
+            if self._drawing:
+                await asyncio.wait(set(self._drawing), timeout=2 * _DRAW_TIMEOUT_S)
 
     def _on_event(self, page: Page, event: PageEvent) -> None:
         if not self._open:
@@ -265,7 +270,12 @@ class PromptBar:
         elif event.kind == "visibility":
             # Sent by every new document as it starts, and when the person switches tabs: make sure
             # the bar is there (drawing is a no-op where it already is).
-            _in_background(self._draw_quietly(page))
+            self._draw_in_background(page)
+
+    def _draw_in_background(self, page: Page) -> None:
+        task = asyncio.ensure_future(self._draw_quietly(page))
+        self._drawing.add(task)
+        task.add_done_callback(self._drawing.discard)
 
     async def _draw_quietly(self, page: Page) -> None:
         try:
