@@ -28,7 +28,7 @@ from browser_mcp.liveview import LiveView
 from browser_mcp.people import CoBrowsing
 from browser_mcp.text import shorten, with_article
 from browser_mcp.tools.explain import explain, is_closed_error
-from browser_mcp.tools.needs_human import tell_if_page_needs_human
+from browser_mcp.tools.needs_human import needs_human_line
 from browser_mcp.tools.reply import Reply, reply_budget
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec
 
@@ -211,7 +211,10 @@ async def _report_after(call: ToolCall) -> None:
         assert state.dialog is not None
         where = "" if page is call.current else f" on {await call.tabs.label(page)}"
         call.reply.effect(describe_dialog(state.dialog, from_agent=state.dialog_from_agent, where=where))
-    await tell_if_page_needs_human(call)  # a CAPTCHA or a sign-in form: a line pointing to ask_user
+    if call.spec.kind is not Kind.READ_ONLY:  # a CAPTCHA or a sign-in form: a line pointing to ask_user
+        line = await needs_human_line(call.session, call.current, live_view=call.runtime.live is not None)
+        if line is not None:
+            call.reply.effect(line)
 
 
 async def _failure_sentence(call: ToolCall, exc: Exception) -> str:
