@@ -26,7 +26,17 @@ from browser_mcp.people import AgentIntent
 from browser_mcp.people.waiting import field_holds
 from browser_mcp.text import clip_argument, quote_argument, shorten
 from browser_mcp.tools.frame import ToolCall
-from browser_mcp.tools.params import Element, Ref, Selector
+from browser_mcp.tools.params import (
+    Element,
+    EndElement,
+    EndRef,
+    EndSelector,
+    Ref,
+    Selector,
+    StartElement,
+    StartRef,
+    StartSelector,
+)
 from browser_mcp.tools.spec import Kind, tool
 
 # Waits (a few frames at most) for the wheel's scroll to land, then reports where the page is.
@@ -447,21 +457,6 @@ async def scroll(
 
 
 _DRAG_STEPS = 5  # mouse moves on the way: sortable lists react to the move, not only to the drop
-
-StartRef = Annotated[
-    str | None, Field(description="Ref of the element to drag, from the latest snapshot (e.g. 'e12').")
-]
-StartSelector = Annotated[
-    str | None, Field(description="Playwright selector of the element to drag, if you have no ref.")
-]
-StartElement = Annotated[str | None, Field(description="Human-readable description of the dragged element.")]
-EndRef = Annotated[
-    str | None, Field(description="Ref of the element to drop it on, from the latest snapshot.")
-]
-EndSelector = Annotated[
-    str | None, Field(description="Playwright selector of the element to drop it on, if you have no ref.")
-]
-EndElement = Annotated[str | None, Field(description="Human-readable description of where it is dropped.")]
 
 
 @tool(

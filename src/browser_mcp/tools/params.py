@@ -20,3 +20,19 @@ Element = Annotated[
     str | None,
     Field(description="Human-readable description of the element, e.g. 'Send button' (used in replies)."),
 ]
+
+# drag: the element dragged and the one it is dropped on.
+StartRef = Annotated[
+    str | None, Field(description="Ref of the element to drag, from the latest snapshot (e.g. 'e12').")
+]
+StartSelector = Annotated[
+    str | None, Field(description="Playwright selector of the element to drag, if you have no ref.")
+]
+StartElement = Annotated[str | None, Field(description="Human-readable description of the dragged element.")]
+EndRef = Annotated[
+    str | None, Field(description="Ref of the element to drop it on, from the latest snapshot.")
+]
+EndSelector = Annotated[
+    str | None, Field(description="Playwright selector of the element to drop it on, if you have no ref.")
+]
+EndElement = Annotated[str | None, Field(description="Human-readable description of where it is dropped.")]
