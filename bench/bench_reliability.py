@@ -1494,7 +1494,8 @@ async def soak(seconds: float, sample_s: float = 5.0, seed: int = 1) -> SoakResu
                     pid, agent = server.pid, server.agent
                     result.first_mb = rss_mb(pid)
                     pages = [
-                        sites.site.url(page) for page in ("/index.html", "/booking.html", "/secrets.html")
+                        sites.site.url(page)
+                        for page in ("/index.html", "/booking.html", "/secrets.html", "/busy?images=40")
                     ]
                     calls = mixed_calls(sites.site)
                     form = sites.site.url("/form.html")

@@ -39,6 +39,22 @@ def sidebar_page(links: int = 500) -> str:
     )
 
 
+# The smallest GIF: one transparent pixel.
+PIXEL_GIF = bytes.fromhex(
+    "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+)
+
+
+def busy_page(images: int) -> str:
+    """A page as real sites are: many images, a few fetches, console lines with objects in them."""
+    pictures = "".join(f"<img src='/pixel.gif?i={i}' alt='' width=4 height=4>" for i in range(images))
+    script = (
+        "for (let i = 0; i < 5; i++) fetch('/data.json?i=' + i).then(r => r.json())"
+        ".then(data => console.log('fetched', i, data, [i, 'x']));"
+    )
+    return f"<!doctype html><title>Busy</title><h1>Busy page</h1>{pictures}<script>{script}</script>"
+
+
 class Site:
     def __init__(self) -> None:
         self._dynamic: dict[str, Callable[[dict[str, list[str]]], tuple[int, str, bytes]]] = {
@@ -48,6 +64,9 @@ class Site:
             "/status": self._status,
             "/desk": self._desk,
             "/refresh": self._refresh,
+            "/busy": self._busy,
+            "/pixel.gif": lambda _q: (200, "image/gif", PIXEL_GIF),
+            "/data.json": lambda _q: (200, "application/json", b'{"ok": true}'),
         }
         self.paths_requested: list[str] = []  # every GET the site answered, in order
         handler = self._handler()
@@ -90,6 +109,10 @@ class Site:
             'onload="document.body.dataset.loaded = 1" style="width:1200px;height:800px"></iframe>'
         )
         return 200, "text/html", body.encode()
+
+    @staticmethod
+    def _busy(query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        return 200, "text/html", busy_page(int(query.get("images", ["40"])[0])).encode()
 
     @staticmethod
     def _refresh(query: dict[str, list[str]]) -> tuple[int, str, bytes]:

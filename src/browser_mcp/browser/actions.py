@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Request
+from playwright.async_api import Page
 
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.signals import first_of, wait_while
@@ -71,7 +71,7 @@ async def perform(
     )
 
 
-async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[Request]) -> bool:
+async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[str]) -> bool:
     """Wait for the page to react: a started navigation to reach DOMContentLoaded, requests to end.
     True if the page is still loading when the cap runs out.
 

@@ -7,13 +7,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from playwright.async_api import Dialog, Request
+from playwright.async_api import Dialog
 
 from browser_mcp.browser.page_watch import PageChanges, TabWatch
 
 CONSOLE_LIMIT = 500
-# Requests that mean "the page is still reacting"; images, fonts and media do not count.
-_SETTLE_RESOURCE_TYPES = {"document", "fetch", "xhr"}
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,9 @@ class TabState:
     seen: PageView | None = None
     looking_ahead: asyncio.Task[None] | None = None  # a snapshot taken after the agent's navigation
     looking_ahead_began: bool = False  # it is walking the page (else still waiting for the load)
-    inflight: set[Request] = field(default_factory=set)
-    answered: set[Request] = field(default_factory=set)  # of those in flight: the response has come
+    # Ids of the requests in flight that may still change the page (documents, fetches; see tab_traffic).
+    inflight: set[str] = field(default_factory=set)
+    answered: set[str] = field(default_factory=set)  # of those in flight: the response has come
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -66,18 +65,17 @@ class TabState:
     def add_console(self, level: str, text: str, location: str = "") -> None:
         self.console.append(ConsoleEntry(time.time(), level, text, location))
 
-    def request_started(self, request: Request) -> None:
-        if request.resource_type in _SETTLE_RESOURCE_TYPES:
-            self.inflight.add(request)
+    def request_started(self, request_id: str) -> None:
+        self.inflight.add(request_id)
+        self.network_changed.set()
+
+    def request_answered(self, request_id: str) -> None:
+        if request_id in self.inflight:
+            self.answered.add(request_id)
             self.network_changed.set()
 
-    def request_answered(self, request: Request) -> None:
-        if request in self.inflight:
-            self.answered.add(request)
-            self.network_changed.set()
-
-    def request_ended(self, request: Request) -> None:
-        if request in self.inflight:
-            self.inflight.discard(request)
-            self.answered.discard(request)
+    def request_ended(self, request_id: str) -> None:
+        if request_id in self.inflight:
+            self.inflight.discard(request_id)
+            self.answered.discard(request_id)
             self.network_changed.set()

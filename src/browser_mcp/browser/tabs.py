@@ -15,13 +15,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request, Response
+from playwright.async_api import Browser, BrowserContext, Dialog, Page
 from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.page_watch import PageEvent, tab_title, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
+from browser_mcp.browser.tab_traffic import follow_traffic
 from browser_mcp.text import quoted, shorten
 
 log = logging.getLogger(__name__)
@@ -256,11 +257,6 @@ class Tabs:
         context.on("page", self._watch_page)
         context.on("dialog", self._on_dialog)
         context.on("dialogclosed", self._on_dialog_closed)
-        context.on("console", self._on_console)
-        context.on("request", self._on_request)
-        context.on("response", self._on_response)
-        context.on("requestfinished", self._on_request_end)
-        context.on("requestfailed", self._on_request_end)
         for page in context.pages:
             self._watch_page(page)
 
@@ -297,6 +293,7 @@ class Tabs:
             state.watch = await watch_page(page.context, page, on_event)
             state.target_id = state.watch.target_id
             state.title = state.title or state.watch.title
+            await follow_traffic(state.watch.cdp, state)
             for script in self._scripts:
                 await state.watch.add_script(script)
         except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works
@@ -354,31 +351,3 @@ class Tabs:
             state.dialog = None
             text = f"{dialog.type} '{shorten(dialog.message, _DIALOG_TEXT_CHARS)}'"
             self._answered.append(AnsweredDialog(text, TabLabel(state.id, state.title, page.url)))
-
-    def _on_console(self, message: ConsoleMessage) -> None:
-        page = message.page
-        if page is None:
-            return
-        location = message.location
-        where = f"{location.get('url', '')}:{location.get('lineNumber', '')}" if location else ""
-        self.state(page).add_console(message.type, message.text, where)
-
-    def _on_request(self, request: Request) -> None:
-        state = self._request_state(request)
-        if state is not None:
-            state.request_started(request)
-
-    def _on_response(self, response: Response) -> None:
-        state = self._request_state(response.request)
-        if state is not None:
-            state.request_answered(response.request)
-
-    def _on_request_end(self, request: Request) -> None:
-        state = self._request_state(request)
-        if state is not None:
-            state.request_ended(request)
-
-    def _request_state(self, request: Request) -> TabState | None:
-        with contextlib.suppress(PlaywrightError):
-            return self._states.get(request.frame.page)
-        return None

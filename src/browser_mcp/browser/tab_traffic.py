@@ -1,0 +1,102 @@
+"""What each tab logs and fetches, heard on the tab's own CDP session (page_watch's), not from Playwright.
+
+Playwright's console and request events hand the client an object per console argument (a JSHandle) and
+a Request and a Response per request, and its connection keeps each one until thousands more have come:
+browsing for an hour grew the server by tens of MB. From CDP we keep only what replies use: the text of
+each message and the ids of the requests that may still change the page.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from playwright.async_api import CDPSession
+
+from browser_mcp.browser.tab_state import TabState
+
+# Requests that mean "the page is still reacting"; images, fonts and media do not count.
+_SETTLE_RESOURCE_TYPES = frozenset({"Document", "Fetch", "XHR"})
+# Keep no response bodies for this session: we never read them.
+_NETWORK_BUFFERS = {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0, "maxPostDataSize": 0}
+_PREVIEW_ITEMS = 5
+
+
+async def follow_traffic(cdp: CDPSession, state: TabState) -> None:
+    """Keep `state`'s console lines and in-flight requests from the tab's CDP session.
+
+    Runtime is already on (page_watch): messages logged before this call are not reported (as before the
+    server attached).
+    """
+
+    def on_request(event: dict[str, Any]) -> None:
+        if event.get("type") in _SETTLE_RESOURCE_TYPES:
+            state.request_started(str(event.get("requestId")))
+
+    def on_response(event: dict[str, Any]) -> None:
+        state.request_answered(str(event.get("requestId")))
+
+    def on_end(event: dict[str, Any]) -> None:
+        state.request_ended(str(event.get("requestId")))
+
+    def on_console(event: dict[str, Any]) -> None:
+        args = event.get("args") or []
+        text = " ".join(remote_text(arg) for arg in args if isinstance(arg, dict))
+        state.add_console(_level(str(event.get("type", "log"))), text, _location(event.get("stackTrace")))
+
+    cdp.on("Network.requestWillBeSent", on_request)
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.loadingFinished", on_end)
+    cdp.on("Network.loadingFailed", on_end)
+    cdp.on("Runtime.consoleAPICalled", on_console)
+    await cdp.send("Network.enable", _NETWORK_BUFFERS)
+
+
+def remote_text(value: dict[str, Any]) -> str:
+    """A console argument as the console shows it: strings bare, objects by their preview or class."""
+    kind = value.get("type")
+    if kind == "string":
+        return str(value.get("value", ""))
+    if kind == "undefined":
+        return "undefined"
+    if "unserializableValue" in value:
+        return str(value["unserializableValue"])
+    if kind in ("number", "boolean"):
+        return json.dumps(value.get("value"))
+    if value.get("subtype") == "null":
+        return "null"
+    preview = value.get("preview")
+    if isinstance(preview, dict) and kind == "object" and value.get("subtype") not in ("error", "node"):
+        return _preview_text(preview)
+    return str(value.get("description", kind))
+
+
+def _preview_text(preview: dict[str, Any]) -> str:
+    properties = [item for item in preview.get("properties", []) if isinstance(item, dict)]
+    array = preview.get("subtype") == "array"
+    shown = [
+        (_property_value(item) if array else f"{item.get('name')}: {_property_value(item)}")
+        for item in properties[:_PREVIEW_ITEMS]
+    ]
+    if preview.get("overflow") or len(properties) > _PREVIEW_ITEMS:
+        shown.append("…")
+    inside = ", ".join(shown)
+    return f"[{inside}]" if array else f"{{{inside}}}"
+
+
+def _property_value(item: dict[str, Any]) -> str:
+    value = str(item.get("value", item.get("type", "")))
+    return f"'{value}'" if item.get("type") == "string" else value
+
+
+def _level(kind: str) -> str:
+    """CDP's console call types are Playwright's; a failed console.assert counts as an error."""
+    return "error" if kind == "assert" else kind
+
+
+def _location(stack: object) -> str:
+    frames = stack.get("callFrames") if isinstance(stack, dict) else None
+    if not frames or not isinstance(frames[0], dict):
+        return ""
+    top = frames[0]
+    return f"{top.get('url', '')}:{top.get('lineNumber', '')}"
