@@ -290,14 +290,17 @@ async def test_wait_for_text_that_never_appears_says_how_long_it_waited(agent: A
 
 
 async def test_bad_arguments_come_back_as_validation_errors(agent: Agent, site: Site) -> None:
-    """Wrong types and missing required arguments are tool errors naming the argument."""
+    """Wrong types and missing required arguments are tool errors naming the argument and what came, in a
+    sentence (no pydantic codes or links), and nothing is done."""
     wrong_type = await agent.fails("console_messages", limit="x")
-    assert "limit" in wrong_type and "valid integer" in wrong_type
+    assert "`limit`: input should be a valid integer" in wrong_type and "(got 'x')" in wrong_type
+    assert "pydantic" not in wrong_type and "type=" not in wrong_type
     not_a_tab = await agent.fails("tabs", action="select", tab="x")
-    assert "tab" in not_a_tab and "should match pattern" in not_a_tab
+    assert "`tab`" in not_a_tab and "should match pattern" in not_a_tab
+    assert "Call tabs again with the arguments fixed." in not_a_tab
 
     missing = await agent.fails("navigate")
-    assert "url" in missing and "required" in missing.lower()
+    assert "`url` is required" in missing
 
     await agent.ok("navigate", url=site.url("/two.html"))
     assert "'Two'" in await agent.ok("tabs")

@@ -9,7 +9,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp
@@ -23,6 +26,7 @@ from browser_mcp.neko import NekoLink
 from browser_mcp.people import CoBrowsing
 from browser_mcp.people.cobrowsing import TAB_SCRIPTS
 from browser_mcp.tools import register_all
+from browser_mcp.tools.explain import invalid_arguments
 from browser_mcp.tools.frame import Runtime
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,24 @@ This browser is shared: a person watches it and may be using it at the same time
 - Take a snapshot to get refs (e12) for click/type/...; refs from an older snapshot must be refreshed.
   Answer dialogs you caused with handle_dialog. Do not close the person's tabs unless asked.
   `activity` lists who did what recently."""
+
+
+class _Server(MCPServer[Any]):
+    """The SDK's server; arguments that do not fit a tool's input schema are told as one sentence the
+    model can act on, not as pydantic's report with its codes and links."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            sentence = invalid_arguments(name, exc.__cause__)
+            raise ToolError(f"Error executing tool {name}: {sentence}") from exc.__cause__
 
 
 def build_runtime(settings: Settings, neko: NekoLink | None = None) -> Runtime:
@@ -71,7 +93,7 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], Runtime]:
                 await stack.enter_async_context(serve_live_view(live, settings))
             yield session
 
-    server: MCPServer[Any] = MCPServer(
+    server: MCPServer[Any] = _Server(
         "browser",
         title="browser_mcp",
         instructions=INSTRUCTIONS,

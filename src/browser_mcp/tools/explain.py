@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from pydantic import ValidationError
 
-from browser_mcp.text import clip_argument, first_line, shorten
+from browser_mcp.text import clip_argument, first_line, quote_argument, shorten
 
 # Of Playwright's own words quoted in a sentence (they may quote a whole selector or URL).
 _DETAIL_CHARS = 300
@@ -26,6 +29,41 @@ _NET_ERROR_HINTS = {
     "ERR_TOO_MANY_REDIRECTS": "the site redirects in a loop",
     "ERR_INVALID_URL": "the URL is not valid",
 }
+
+_ARGUMENT_ERRORS = 5  # named one by one; more are counted
+
+
+def invalid_arguments(tool: str, error: ValidationError) -> str:
+    """Arguments that do not fit the tool's input schema, said without pydantic's codes and links:
+    "`direction`: input should be 'down', 'up', 'left' or 'right' (got 'sideways')"."""
+    problems = error.errors(include_url=False)
+    said = [_argument_problem(problem) for problem in problems[:_ARGUMENT_ERRORS]]
+    if len(problems) > _ARGUMENT_ERRORS:
+        said.append(f"and {len(problems) - _ARGUMENT_ERRORS} more")
+    return (
+        f"Invalid arguments, nothing was done: {'; '.join(said)}. Call {tool} again with the arguments fixed."
+    )
+
+
+def _argument_problem(problem: Any) -> str:
+    where = ".".join(str(part) for part in problem.get("loc", ())) or "the arguments"
+    if problem.get("type") == "missing":
+        return f"`{where}` is required"
+    message = str(problem.get("msg", "is not valid"))
+    said = f"`{where}`: {message[:1].lower()}{message[1:]}"
+    if "input" in problem:
+        said += f" (got {_shown_input(problem['input'])})"
+    return said
+
+
+def _shown_input(value: object) -> str:
+    if isinstance(value, str):
+        return quote_argument(value)
+    try:
+        return clip_argument(json.dumps(value, ensure_ascii=False))
+    except (TypeError, ValueError):
+        return clip_argument(repr(value))
+
 
 _CLOSED_MARKERS = (
     "Target page, context or browser has been closed",
