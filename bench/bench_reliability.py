@@ -1410,7 +1410,7 @@ async def http_load(clients: int, calls_each: int, seed: int = 1) -> HttpResult:
 class SoakResult:
     seconds: float = 0.0
     calls: int = 0
-    navigations: int = 0  # new documents: what the growth follows (Playwright keeps ~13 KB for each)
+    navigations: int = 0  # new documents: what the growth follows (Playwright keeps ~11 KB for each)
     warmup_navigations: int = 0
     failures: int = 0
     samples: list[tuple[float, float]] = field(default_factory=list)  # (seconds in, RSS MB) after the warm-up
