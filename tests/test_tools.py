@@ -307,12 +307,20 @@ async def test_scroll_by_pixels_and_to_an_element(agent: Agent, person: Person, 
     assert "y=300" in reply
     await tab.wait_for_function("scrollY === 300")
 
+    assert "page position now x=0, y=0" in await agent.ok("scroll", direction="up", amount=1000)
+    reply = await agent.ok("scroll", direction="up")
+    assert reply.startswith("The page did not move: it is at its top already (x=0, y=0;"), reply
+
     far = tab.locator("#far")
     await expect(far).not_to_be_in_viewport()
     ref = ref_of(await agent.ok("snapshot"), 'button "Far away"')
     reply = await agent.ok("scroll", ref=ref)
     assert reply == f'Scrolled button "Far away" [{ref}] into view.'
     await expect(far).to_be_in_viewport()
+
+    await agent.ok("navigate", url=site.url("/two.html"))  # shorter than the window
+    reply = await agent.ok("scroll", direction="down")
+    assert reply.startswith("The page did not move: it fits in the window."), reply
 
 
 # ---- screenshot -------------------------------------------------------------------------------

@@ -39,17 +39,24 @@ from browser_mcp.tools.params import (
 )
 from browser_mcp.tools.spec import Kind, tool
 
-# Waits (a few frames at most) for the wheel's scroll to land, then reports where the page is.
-_SCROLL_POSITION_JS = """([x0, y0]) => new Promise(resolve => {
-  let frames = 0;
+# Where the page is, and how far it can go: [x, y, right-most x, bottom-most y].
+_SCROLL_PLACE_JS = """() => {
+  const root = document.scrollingElement || document.documentElement;
+  return [scrollX, scrollY, root.scrollWidth - innerWidth, root.scrollHeight - innerHeight].map(Math.round);
+}"""
+# Waits (a few frames at most) for the wheel's scroll to land, then says where the page is. A page that
+# cannot move that way is given one frame (an inner area under the mouse may take the wheel), not ten.
+_SCROLL_LANDED_JS = """([x0, y0, frames]) => new Promise(resolve => {
   const tick = () => {
-    if (scrollX !== x0 || scrollY !== y0 || frames++ > 10) {
-      resolve([Math.round(scrollX), Math.round(scrollY),
-               Math.round(document.documentElement.scrollHeight - innerHeight)]);
+    if (scrollX !== x0 || scrollY !== y0 || frames-- <= 0) {
+      const root = document.scrollingElement || document.documentElement;
+      resolve([scrollX, scrollY, root.scrollWidth - innerWidth, root.scrollHeight - innerHeight].map(Math.round));
     } else requestAnimationFrame(tick);
   };
   tick();
 })"""
+_SCROLL_FRAMES = 10
+_EDGES = {"down": "bottom", "up": "top", "left": "left edge", "right": "right edge"}
 
 Modifier = Literal["Alt", "Control", "ControlOrMeta", "Meta", "Shift"]
 
@@ -448,12 +455,30 @@ async def scroll(
         return
     dx = {"left": -amount, "right": amount}.get(direction, 0)
     dy = {"up": -amount, "down": amount}.get(direction, 0)
-    before = await page.evaluate("() => [scrollX, scrollY]")
+    x0, y0, max_x, max_y = await page.evaluate(_SCROLL_PLACE_JS)
+    can_move = (dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)
     await _act(call, AgentIntent("scroll", f"scroll {direction}"), lambda: page.mouse.wheel(dx, dy))
-    x, y, max_y = await page.evaluate(_SCROLL_POSITION_JS, before)
-    call.reply.say(
-        f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
-    )
+    frames = _SCROLL_FRAMES if can_move else 1
+    x, y, max_x, max_y = await page.evaluate(_SCROLL_LANDED_JS, [x0, y0, frames])
+    if (x, y) != (x0, y0):
+        call.reply.say(
+            f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
+        )
+    elif can_move:
+        call.reply.say(
+            f"The page did not move (x={x}, y={y}; bottom at y={max_y}): an area under the mouse may have "
+            "taken the wheel. scroll(ref=...) brings an element into view."
+        )
+    elif max_x <= 0 and max_y <= 0:
+        call.reply.say(
+            "The page did not move: it fits in the window. An area inside it that scrolls is brought into "
+            "view with scroll(ref=...) on an element in it."
+        )
+    else:
+        call.reply.say(
+            f"The page did not move: it is at its {_EDGES[direction]} already (x={x}, y={y}; bottom at "
+            f"y={max_y})."
+        )
 
 
 _DRAG_STEPS = 5  # mouse moves on the way: sortable lists react to the move, not only to the drop
