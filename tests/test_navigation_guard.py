@@ -65,7 +65,9 @@ async def test_an_http_redirect_to_a_blocked_origin_is_stopped_and_said(
 ) -> None:
     start = site.url(f"/redirect?to={quote(_blocked(site, request))}")
     error = await guarded.fails("navigate", url=start)
-    assert "A redirect was stopped before it left the browser" in error, error
+    assert "Error executing tool navigate: navigate to http" in error, error
+    assert "failed: a redirect was stopped before it left the browser." in error, error
+    assert "ERR_BLOCKED_BY_CLIENT" not in error, error
     assert (
         f"Refused to open {_blocked(site, request)}: its origin is blocked by the server's --blocked-origins"
         in error

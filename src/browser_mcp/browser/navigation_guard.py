@@ -114,9 +114,10 @@ class NavigationGuard:
             if refusal is None:
                 await cdp.send("Fetch.continueRequest", {"requestId": request_id})
                 return
-            await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
+            # Noted first: the failed load's error may reach a waiting call before this send returns.
             self.refusals.append(refusal)
             log.info("%s", refusal.reason)
+            await cdp.send("Fetch.failRequest", {"requestId": request_id, "errorReason": "BlockedByClient"})
 
     async def _refusal(self, event: dict[str, Any]) -> Refusal | None:
         """The refusal if this load must be stopped, else None (and who drives the tab is noted)."""
