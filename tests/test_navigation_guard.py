@@ -109,6 +109,7 @@ async def test_a_link_or_form_the_agent_clicks_is_stopped(
     await guarded.ok("navigate", url=site.url(f"/leave.html?to={quote(_blocked(site, request))}"))
     reply = await guarded.ok("click", selector=selector)
     assert told in reply and "--blocked-origins" in reply, reply
+    assert "chrome-error:" not in reply and "blocked by Chromium" not in reply, reply
     await _shows_the_blocked_page(person)
     _never_reached(site, request)
 

@@ -138,6 +138,8 @@ async def _describe_outcome(
     page = call.current
     if page is None or page.is_closed() or outcome.dialog_opened:
         return
+    if _load_stopped(call):
+        return
     if outcome.navigated or page.url != url_before:
         title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
         loading = " (still loading)" if outcome.still_loading else ""
@@ -152,8 +154,14 @@ async def _describe_outcome(
         sets_value=sets_value,
         shown_by_dom=shown_by_dom,
     )
-    if shows:
+    if shows and not _load_stopped(call):
         call.reply.effect(shows)
+
+
+def _load_stopped(call: ToolCall) -> bool:
+    """The URL policy stopped a page load in a tab (not a new tab's): the page shows Chromium's "blocked"
+    page, and the reply says what was stopped and why instead."""
+    return any(not refusal.popup for refusal in call.session.guard.refusals)
 
 
 def _timeout_ms(call: ToolCall) -> float:
