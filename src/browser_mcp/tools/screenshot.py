@@ -44,8 +44,14 @@ async def screenshot(
         call.target = what
     await call.people.overlay.clear(page)  # the page as it is, not the agent's own pointer and label
     try:
+        watch = call.tabs.state(page).watch
         data, kind, note = await capture(
-            page, target, format, full_page and target is None, call.settings.action_timeout
+            page,
+            target,
+            format,
+            full_page and target is None,
+            call.settings.action_timeout,
+            watch.cdp if watch is not None else None,
         )
     except ImageTooLargeError as exc:
         raise Problem(f"screenshot failed: {exc}.") from exc
