@@ -12,18 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from bench.bench_reliability import (
-    Findings,
-    FuzzOptions,
-    fuzz,
-    http_load,
-    local_sites,
-    restarts,
-    rss_mb,
-    soak,
-    stdio_server,
-    tab_closes,
-)
+from bench.reliability.common import local_sites, stdio_server
+from bench.reliability.fuzz import FuzzOptions, fuzz
+from bench.reliability.http_load import http_load
+from bench.reliability.replies import Findings
+from bench.reliability.restarts import restarts
+from bench.reliability.soak import rss_mb, soak
+from bench.reliability.tab_closes import tab_closes
 from bench.timing import Target
 
 from tests.support.chromium import PersonChromium
