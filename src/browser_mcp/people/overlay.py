@@ -176,6 +176,7 @@ _OVERLAY_JS = """(args) => {
                       { duration: args.move_ms, easing: 'cubic-bezier(0.3, 0.7, 0.4, 1)' });
     }
   }
+  if (args.fade_ms !== null) fade(args.fade_ms);  // drawn after the action: it may fade at once
   return frame ? tip : 'drawn';
 }""".replace("__TAG__", json.dumps(TAG)).replace("__ACCENT__", json.dumps(ACCENT))
 
@@ -256,10 +257,14 @@ class Overlay:
         pending, self._after_call = self._after_call, WeakKeyDictionary()
         for page, intent in pending.items():
             if not page.is_closed():
-                self._in_background(self._fade(page, self._start_drawing(page, intent)))
+                # The action is over: one request to the page draws it and starts its fade.
+                drawing = self._start_drawing(page, intent, fade_ms=self.settings.overlay_ms)
+                self._in_background(self._fade(page, drawing, asked=True))
 
-    def _start_drawing(self, page: Page, intent: AgentIntent) -> asyncio.Task[None]:
-        drawing = asyncio.ensure_future(self._draw_quietly(page, intent))
+    def _start_drawing(
+        self, page: Page, intent: AgentIntent, fade_ms: int | None = None
+    ) -> asyncio.Task[None]:
+        drawing = asyncio.ensure_future(self._draw_quietly(page, intent, fade_ms))
         self._drawing[page] = drawing
         # Until when it may be on screen: the lead, the action (bounded by its own self-expiry), the fade.
         lead_s = self.settings.overlay_lead_ms / 1000
@@ -283,13 +288,14 @@ class Overlay:
             except Exception as exc:  # a page that navigated away took it with its document
                 log.debug("Could not remove the overlay: %r", exc)
 
-    async def _fade(self, page: Page, drawing: asyncio.Task[None]) -> None:
+    async def _fade(self, page: Page, drawing: asyncio.Task[None], *, asked: bool = False) -> None:
+        """Once drawn, it fades out (`asked`: the drawing itself started the fade)."""
         await asyncio.wait({drawing}, timeout=_FADE_AFTER_DRAW_S)
         if self._drawing.get(page) is drawing:
             del self._drawing[page]
         # Gone after the fade (the page removes it): a later screenshot need not remove it.
         self._shown_until[page] = asyncio.get_running_loop().time() + self.settings.overlay_ms / 1000 + 0.1
-        watch = self._watch(page)
+        watch = None if asked else self._watch(page)
         if watch is None:
             return
         # An open dialog blocks the page's scripts: the fade starts once the dialog is answered.
@@ -305,9 +311,9 @@ class Overlay:
         if not task.cancelled() and task.exception() is not None:
             log.debug("The overlay could not fade: %r", task.exception())
 
-    async def _draw_quietly(self, page: Page, intent: AgentIntent) -> None:
+    async def _draw_quietly(self, page: Page, intent: AgentIntent, fade_ms: int | None) -> None:
         try:
-            await self._draw(page, intent)
+            await self._draw(page, intent, fade_ms)
         except Exception as exc:  # the overlay is a courtesy: the action goes on without it
             log.debug("Could not draw the overlay for %s: %r", intent.label, exc)
 
@@ -316,7 +322,7 @@ class Overlay:
             return None
         return self.session.tabs.state(page).watch
 
-    async def _draw(self, page: Page, intent: AgentIntent) -> None:
+    async def _draw(self, page: Page, intent: AgentIntent, fade_ms: int | None = None) -> None:
         watch = self._watch(page)
         if watch is None:
             return  # the tab's channel is not installed (yet): nothing to draw with
@@ -326,6 +332,7 @@ class Overlay:
             "last": self._pointer_at.get(page),  # where the pointer was, if it was ever drawn here
             "move_ms": round(min(lead_ms * _MOVE_SHARE, _MOVE_MAX_MS)),  # no lead: it points at once
             "expire_ms": lead_ms + _EXPIRE_MS,
+            "fade_ms": fade_ms,  # fade out at once (else when asked, after the action)
         }
         # After an instant action the element has the focus: the page gives its box at once, where asking
         # Playwright would wait for a frame.
