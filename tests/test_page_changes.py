@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from tests.support.agent import Agent
 from tests.support.person import Person
@@ -110,3 +111,13 @@ async def test_a_snapshot_is_never_older_than_the_pages_last_change(
     found = await agent.ok("snapshot", search="changed by the page")
     assert 'heading "Changed by the page"' in found, found
     assert 'heading "Changed by the page"' in await agent.ok("snapshot")
+
+
+async def test_a_cross_site_frame_is_waited_for_too(agent: Agent, site: Site) -> None:
+    """A click inside a frame of another site (its own process in Chromium, like a payment form) whose
+    fetch answers ~0.5 s later: the reply has what the frame shows once it has the answer."""
+    framed = site.url("/form.html").replace("127.0.0.1", "localhost")  # another site: another process
+    await agent.ok("navigate", url=site.url(f"/desk?src={quote(framed)}"))
+    snapshot = await agent.ok("snapshot")
+    reply = await agent.ok("click", ref=ref_of(snapshot, 'button "Fetch"'))
+    assert "Fetched" in shown_part(reply), reply

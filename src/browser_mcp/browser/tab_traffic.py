@@ -4,16 +4,25 @@ Playwright's console and request events hand the client an object per console ar
 a Request and a Response per request, and its connection keeps each one until thousands more have come:
 browsing for an hour grew the server by tens of MB. From CDP we keep only what replies use: the text of
 each message and the ids of the requests that may still change the page.
+
+A frame from another site runs in a process of its own, which the tab's session does not hear: its
+requests (a payment form asking its server) come from a session of its own (follow_frames).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 from typing import Any
 
-from playwright.async_api import CDPSession
+from playwright.async_api import CDPSession, Frame, Page
+from playwright.async_api import Error as PlaywrightError
 
 from browser_mcp.browser.tab_state import TabState
+
+log = logging.getLogger(__name__)
 
 # Requests that mean "the page is still reacting"; images, fonts and media do not count.
 _SETTLE_RESOURCE_TYPES = frozenset({"Document", "Fetch", "XHR"})
@@ -50,6 +59,49 @@ async def follow_traffic(cdp: CDPSession, state: TabState) -> None:
     cdp.on("Network.loadingFailed", on_end)
     cdp.on("Runtime.consoleAPICalled", on_console)
     await cdp.send("Network.enable", _NETWORK_BUFFERS)
+
+
+def follow_frames(page: Page, state: TabState) -> None:
+    """Keep `state`'s in-flight requests from the page's frames that run in processes of their own too
+    (frames from other sites): each new document of a frame gets a session if it has a target of its own."""
+    sessions: dict[Frame, CDPSession] = {}
+    tasks: set[asyncio.Task[None]] = set()
+
+    async def follow(frame: Frame) -> None:
+        if frame.is_detached() or frame == page.main_frame:
+            return
+        try:
+            cdp = await page.context.new_cdp_session(frame)
+        except PlaywrightError:
+            return  # in its parent's process: the tab's own session hears its requests
+        old = sessions.pop(frame, None)
+        sessions[frame] = cdp
+        if old is not None:  # the frame's earlier document, perhaps in another process
+            await _detach(old)
+        try:
+            await follow_traffic(cdp, state)
+        except PlaywrightError as exc:  # gone again meanwhile
+            log.debug("No requests heard from a frame of %s: %s", page.url, exc)
+
+    async def forget(frame: Frame) -> None:
+        old = sessions.pop(frame, None)
+        if old is not None:
+            await _detach(old)
+
+    def start(work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    page.on("framenavigated", lambda frame: start(follow(frame)))
+    page.on("framedetached", lambda frame: start(forget(frame)))
+    for frame in page.frames:
+        start(follow(frame))
+
+
+async def _detach(cdp: CDPSession) -> None:
+    with contextlib.suppress(PlaywrightError):
+        await cdp.detach()
 
 
 def remote_text(value: dict[str, Any]) -> str:
