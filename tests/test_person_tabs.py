@@ -129,6 +129,10 @@ async def test_tabs_new_opens_a_tab_in_front(agent: Agent, person: Person, site:
     await expect(await person.tab_in_front()).to_have_url(site.url("/two.html"))
     assert "Page two" in await agent.ok("snapshot")
 
+    # A page with no title is named by its URL alone, not by an empty ''.
+    await agent.ok("tabs", action="new")
+    assert "- t3 (about:blank)" in await agent.ok("tabs"), "an untitled tab"
+
 
 async def test_tabs_close_by_id(agent: Agent, person: Person, site: Site) -> None:
     """tabs(close, tab) closes that tab in the person's browser and leaves the others."""

@@ -24,7 +24,7 @@ from browser_mcp.browser.page_changes import changes_after_action, note_before_a
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.people.waiting import field_holds
-from browser_mcp.text import clip_argument, quote_argument, shorten
+from browser_mcp.text import clip_argument, quote_argument, quoted, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import (
     Element,
@@ -143,7 +143,7 @@ async def _describe_outcome(
     if outcome.navigated or page.url != url_before:
         title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
         loading = " (still loading)" if outcome.still_loading else ""
-        call.reply.effect(f"Page: '{title}' ({clip_argument(page.url, _URL_CHARS)}){loading}.")
+        call.reply.effect(f"Page: {quoted(title)}({clip_argument(page.url, _URL_CHARS)}){loading}.")
         if outcome.still_loading:
             return
     shows = await changes_after_action(

@@ -13,7 +13,7 @@ from browser_mcp.browser.actions import perform
 from browser_mcp.browser.history import error_page_landed, history_place, is_error_page
 from browser_mcp.browser.snapshot import look_ahead, looked_ahead
 from browser_mcp.progress import with_progress
-from browser_mcp.text import clip_argument, shorten
+from browser_mcp.text import clip_argument, quoted, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
 
@@ -58,7 +58,7 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
                 await page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000)
             if page.url.rstrip("/") == target.rstrip("/"):
                 call.reply.say(
-                    f"Navigated: '{await _title(call, page)}' ({_url(page)}); "
+                    f"Navigated: {quoted(await _title(call, page))}({_url(page)}); "
                     "another navigation to the same page happened at the same time."
                 )
                 return
@@ -74,7 +74,7 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
     look_ahead(call.session, page, timeout_s)  # the model's next call is likely a snapshot
     response = outcome.value
     status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""
-    call.reply.say(f"{_PAST[verb]}: '{await _title(call, page)}' ({_url(page)}{status}).")
+    call.reply.say(f"{_PAST[verb]}: {quoted(await _title(call, page))}({_url(page)}{status}).")
 
 
 def _no_history(verb: str, page: Page, url: str) -> str:

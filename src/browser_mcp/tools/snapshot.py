@@ -9,7 +9,7 @@ from pydantic import Field
 from browser_mcp.browser.outline import HEADER_CHARS, NOTE_ROOM, budget_note, cut_to_budget, outline
 from browser_mcp.browser.outline import search as find_in
 from browser_mcp.browser.snapshot import remember, section, take_snapshot, to_depth
-from browser_mcp.text import clean_ref, shorten
+from browser_mcp.text import clean_ref, quoted, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, tool
 
@@ -69,7 +69,7 @@ async def snapshot(
         text = to_depth(text, depth)
     label = await call.tabs.label(page)
     # Short, so that what follows it has the room outlines and parts are planned with.
-    call.reply.say(shorten(f"Tab {label.name}: '{label.title}' ({label.url})", HEADER_CHARS))
+    call.reply.say(shorten(f"Tab {label.name}: {quoted(label.title)}({label.url})", HEADER_CHARS))
     if search:
         call.reply.say(find_in(text, search, budget - NOTE_ROOM))
     elif offset is None:

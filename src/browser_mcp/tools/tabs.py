@@ -12,6 +12,7 @@ from playwright.async_api import Page
 from pydantic import Field
 
 from browser_mcp.errors import Problem
+from browser_mcp.text import quoted
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, tool
 
@@ -92,7 +93,7 @@ async def _list(call: ToolCall) -> None:
         label = await call.tabs.label(page)
         mark = "  <- the person's tab (current)" if page is call.current else ""
         dialog = " [dialog open]" if call.tabs.state(page).dialog is not None else ""
-        lines.append(f"- {label.name} '{label.title}' ({label.url}){dialog}{mark}")
+        lines.append(f"- {label.name} {quoted(label.title)}({label.url}){dialog}{mark}")
     call.reply.say("\n".join(lines))
 
 
