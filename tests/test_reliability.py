@@ -7,12 +7,10 @@ HTTP clients, and a short soak of the server's memory.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
-from bench.reliability.common import local_sites, stdio_server
+from bench.reliability.common import rig
 from bench.reliability.fuzz import FuzzOptions, fuzz
 from bench.reliability.http_load import http_load
 from bench.reliability.replies import Findings
@@ -20,8 +18,6 @@ from bench.reliability.restarts import restarts
 from bench.reliability.soak import rss_mb, soak
 from bench.reliability.tab_closes import tab_closes
 from bench.timing import Target
-
-from tests.support.chromium import PersonChromium
 
 pytestmark = pytest.mark.slow  # starts browsers and servers, and kills them
 
@@ -73,19 +69,13 @@ async def test_busy_pages_leave_nothing_behind_in_the_server() -> None:
     """Visiting pages with many images, fetches and console lines costs the server no memory per
     request: 40 visits of a page with 60 images (2,400 image requests, 200 fetches, 200 console lines
     with objects) grow it by less than what Playwright would keep of those requests (~25 MB)."""
-    with tempfile.TemporaryDirectory(prefix="busy-") as scratch:
-        async with local_sites() as sites:
-            chromium = PersonChromium().start()
-            try:
-                async with stdio_server(chromium.cdp_url, Path(scratch) / "server.log") as server:
-                    busy = sites.site.url("/busy?images=60")
-                    for _ in range(10):  # the server's own set-up settles first
-                        await server.agent.ok("navigate", url=busy)
-                    before = rss_mb(server.pid)
-                    for _ in range(40):
-                        await server.agent.ok("navigate", url=busy)
-                    growth = rss_mb(server.pid) - before
-                    assert "[log] fetched" in await server.agent.ok("console_messages")
-            finally:
-                chromium.stop()
+    async with rig() as (sites, _, server):
+        busy = sites.site.url("/busy?images=60")
+        for _ in range(10):  # the server's own set-up settles first
+            await server.agent.ok("navigate", url=busy)
+        before = rss_mb(server.pid)
+        for _ in range(40):
+            await server.agent.ok("navigate", url=busy)
+        growth = rss_mb(server.pid) - before
+        assert "[log] fetched" in await server.agent.ok("console_messages")
     assert growth < 6.0, f"the server grew by {growth:.1f} MB over 40 visits"

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, quote, urlsplit
 
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from tests.support.agent import SERVER_COMMAND, Agent, server_env
+from tests.support.chromium import PersonChromium
 from tests.support.site import Site
 
 from bench.bench_live import descendants
@@ -175,6 +178,26 @@ async def stdio_server(cdp_url: str, log: Path, *args: str) -> AsyncIterator[Ser
         async with Client(stdio_client(params, errlog=errlog), read_timeout_seconds=ABANDON_S) as client:
             started = server_pids() - before
             yield Server(Agent(client), max(started) if started else -1, log)
+
+
+class Rig(NamedTuple):
+    sites: Sites
+    chromium: PersonChromium
+    server: Server
+
+
+@asynccontextmanager
+async def rig(*args: str) -> AsyncIterator[Rig]:
+    """The local sites, a headless Chromium of the person's own and browser-mcp attached to it over stdio
+    (with `args`; its log in a scratch directory)."""
+    with tempfile.TemporaryDirectory(prefix="bench-reliability-") as scratch:
+        async with local_sites() as sites:
+            chromium = PersonChromium().start()
+            try:
+                async with stdio_server(chromium.cdp_url, Path(scratch) / "server.log", *args) as server:
+                    yield Rig(sites, chromium, server)
+            finally:
+                chromium.stop()
 
 
 def log_tail(log: Path, lines: int = 6) -> str:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import math
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tests.support.agent import Agent
-from tests.support.chromium import PersonChromium
 from tests.support.site import Site
 
-from bench.reliability.common import RECOVERY_TARGET_S, local_sites, progress, stdio_server
+from bench.reliability.common import RECOVERY_TARGET_S, progress, rig
 from bench.reliability.replies import Finding, Findings, excerpt, reply_text, sentence_problem
 from bench.timing import Stats, Target
 
@@ -53,36 +50,29 @@ async def restarts(count: int) -> RestartResult:
     """Part 2: kill the browser, call while it is down, start it again; the next calls must work."""
     result = RestartResult()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench-reliability-") as scratch:
-        log = Path(scratch) / "server.log"
-        async with local_sites() as sites:
-            chromium = PersonChromium().start()
-            try:
-                async with stdio_server(chromium.cdp_url, log) as server:
-                    agent = server.agent
-                    await agent.call("navigate", url=sites.site.url("/form.html"))
-                    for index in range(count):
-                        chromium.kill()
-                        down = await agent.call("snapshot")
-                        result.calls_while_down += 1
-                        problem = sentence_problem(reply_text(down)) if down.is_error else "it succeeded"
-                        if problem is not None:
-                            result.down_without_sentence += 1
-                            result.findings.add(
-                                "call while the browser was down",
-                                Finding("snapshot()", "no browser", f"{problem}: {excerpt(down.text)}"),
-                            )
-                        chromium.start()
-                        back = time.monotonic()
-                        recovered = await recover(agent, sites.site, index, result.findings)
-                        result.restarts += 1
-                        if recovered:
-                            elapsed = time.monotonic() - back
-                            result.times.samples.append(elapsed)
-                            result.recovered += elapsed <= RECOVERY_TARGET_S
-                        progress(f"  restarts: {index + 1}/{count}")
-            finally:
-                chromium.stop()
+    async with rig() as (sites, chromium, server):
+        agent = server.agent
+        await agent.call("navigate", url=sites.site.url("/form.html"))
+        for index in range(count):
+            chromium.kill()
+            down = await agent.call("snapshot")
+            result.calls_while_down += 1
+            problem = sentence_problem(reply_text(down)) if down.is_error else "it succeeded"
+            if problem is not None:
+                result.down_without_sentence += 1
+                result.findings.add(
+                    "call while the browser was down",
+                    Finding("snapshot()", "no browser", f"{problem}: {excerpt(down.text)}"),
+                )
+            chromium.start()
+            back = time.monotonic()
+            recovered = await recover(agent, sites.site, index, result.findings)
+            result.restarts += 1
+            if recovered:
+                elapsed = time.monotonic() - back
+                result.times.samples.append(elapsed)
+                result.recovered += elapsed <= RECOVERY_TARGET_S
+            progress(f"  restarts: {index + 1}/{count}")
     result.seconds = time.monotonic() - started
     return result
 

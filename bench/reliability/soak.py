@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import math
 import random
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tests.support.agent import Agent
-from tests.support.chromium import PersonChromium
 
 from bench.bench_live import descendants, rss_mib
 from bench.reliability.calls import mixed_calls
-from bench.reliability.common import RSS_GROWTH_TARGET_MB, local_sites, stdio_server
+from bench.reliability.common import RSS_GROWTH_TARGET_MB, rig
 from bench.reliability.replies import Finding, Findings, call_text, excerpt
 from bench.timing import Target
 
@@ -99,45 +96,38 @@ async def soak(seconds: float, sample_s: float = 5.0, seed: int = 1) -> SoakResu
     result = SoakResult()
     rng = random.Random(seed)
     warmup = max(5.0, seconds * 0.1)
-    with tempfile.TemporaryDirectory(prefix="bench-reliability-") as scratch:
-        log = Path(scratch) / "server.log"
-        async with local_sites() as sites:
-            chromium = PersonChromium().start()
-            try:
-                async with stdio_server(chromium.cdp_url, log) as server:
-                    pid, agent = server.pid, server.agent
-                    result.first_mb = rss_mb(pid)
-                    pages = [
-                        sites.site.url(page)
-                        for page in ("/index.html", "/booking.html", "/secrets.html", "/busy?images=40")
-                    ]
-                    calls = mixed_calls(sites.site)
-                    form = sites.site.url("/form.html")
-                    await agent.call("navigate", url=form)
-                    started = time.monotonic()
-                    next_sample = started + warmup
-                    while (now := time.monotonic()) < started + warmup + seconds:
-                        if now >= next_sample:
-                            if not result.samples:
-                                result.driver_mb = (driver_mb(pid), math.nan)
-                                result.warmup_navigations = result.navigations
-                            result.samples.append((now - started, rss_mb(pid)))
-                            next_sample = now + sample_s
-                        # Now and then a visit elsewhere (with a look at it), then back to the form, where
-                        # the mixed calls all work.
-                        if rng.random() < 0.1:
-                            steps = [
-                                ("navigate", {"url": rng.choice(pages)}),
-                                ("snapshot", {}),
-                                ("navigate", {"url": form}),
-                            ]
-                        else:
-                            steps = [rng.choice(calls)]
-                        for tool, arguments in steps:
-                            await soak_call(agent, tool, arguments, result)
-                    result.samples.append((time.monotonic() - started, rss_mb(pid)))
-                    result.driver_mb = (result.driver_mb[0], driver_mb(pid))
-                    result.seconds = time.monotonic() - started - warmup
-            finally:
-                chromium.stop()
+    async with rig() as (sites, _, server):
+        pid, agent = server.pid, server.agent
+        result.first_mb = rss_mb(pid)
+        pages = [
+            sites.site.url(page)
+            for page in ("/index.html", "/booking.html", "/secrets.html", "/busy?images=40")
+        ]
+        calls = mixed_calls(sites.site)
+        form = sites.site.url("/form.html")
+        await agent.call("navigate", url=form)
+        started = time.monotonic()
+        next_sample = started + warmup
+        while (now := time.monotonic()) < started + warmup + seconds:
+            if now >= next_sample:
+                if not result.samples:
+                    result.driver_mb = (driver_mb(pid), math.nan)
+                    result.warmup_navigations = result.navigations
+                result.samples.append((now - started, rss_mb(pid)))
+                next_sample = now + sample_s
+            # Now and then a visit elsewhere (with a look at it), then back to the form, where
+            # the mixed calls all work.
+            if rng.random() < 0.1:
+                steps = [
+                    ("navigate", {"url": rng.choice(pages)}),
+                    ("snapshot", {}),
+                    ("navigate", {"url": form}),
+                ]
+            else:
+                steps = [rng.choice(calls)]
+            for tool, arguments in steps:
+                await soak_call(agent, tool, arguments, result)
+        result.samples.append((time.monotonic() - started, rss_mb(pid)))
+        result.driver_mb = (result.driver_mb[0], driver_mb(pid))
+        result.seconds = time.monotonic() - started - warmup
     return result

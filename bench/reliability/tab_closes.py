@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-import tempfile
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 from tests.support.agent import Agent, Reply
-from tests.support.chromium import PersonChromium
 from tests.support.person import Person
 from tests.support.site import Site
 
-from bench.reliability.common import local_sites, progress, stdio_server
+from bench.reliability.common import progress, rig
 from bench.reliability.replies import Finding, Findings, call_text, excerpt, reply_text, sentence_problem
 from bench.reliability.watcher import person_on
 from bench.timing import Stats, Target
@@ -68,23 +65,17 @@ async def tab_closes(count: int) -> TabCloseResult:
     """Part 3: a second connection closes the agent's tab while a slow call runs on it."""
     result = TabCloseResult()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="bench-reliability-") as scratch:
-        log = Path(scratch) / "server.log"
-        async with local_sites() as sites, async_playwright() as playwright:
-            chromium = PersonChromium().start()
-            try:
-                async with (
-                    person_on(playwright, chromium.cdp_url) as person,
-                    stdio_server(chromium.cdp_url, log) as server,
-                ):
-                    await server.agent.call("navigate", url=sites.site.url("/form.html"))
-                    for index in range(count):
-                        await close_during_call(
-                            server.agent, person, sites.site, SLOW_CALLS[index % len(SLOW_CALLS)], result
-                        )
-                        progress(f"  tab closes: {index + 1}/{count}")
-            finally:
-                chromium.stop()
+    async with (
+        rig() as (sites, chromium, server),
+        async_playwright() as playwright,
+        person_on(playwright, chromium.cdp_url) as person,
+    ):
+        await server.agent.call("navigate", url=sites.site.url("/form.html"))
+        for index in range(count):
+            await close_during_call(
+                server.agent, person, sites.site, SLOW_CALLS[index % len(SLOW_CALLS)], result
+            )
+            progress(f"  tab closes: {index + 1}/{count}")
     result.seconds = time.monotonic() - started
     return result
 
