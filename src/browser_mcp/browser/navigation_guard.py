@@ -157,7 +157,12 @@ class NavigationGuard:
         opener = info.get("openerId")
         return frame, str(opener) if opener else None
 
-    def untold(self) -> list[Refusal]:
-        """The refusals no reply has told yet (each is told once)."""
-        told, self.refusals = list(self.refusals), deque(maxlen=_KEPT)
+    def untold(self, target_id: str | None = None) -> list[Refusal]:
+        """The refusals no reply has told yet (each is told once); with `target_id`, that tab's only."""
+        told = [refusal for refusal in self.refusals if target_id in (None, refusal.target_id)]
+        self.refusals = deque((refusal for refusal in self.refusals if refusal not in told), maxlen=_KEPT)
         return told
+
+    def stopped_in(self, target_id: str) -> bool:
+        """A load in this tab (not a new tab's first) was stopped, and no reply has said so yet."""
+        return any(refusal.target_id == target_id and not refusal.popup for refusal in self.refusals)

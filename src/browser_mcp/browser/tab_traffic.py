@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
@@ -68,7 +69,7 @@ def follow_frames(page: Page, state: TabState) -> None:
     tasks: set[asyncio.Task[None]] = set()
 
     async def follow(frame: Frame) -> None:
-        if frame.is_detached() or frame == page.main_frame:
+        if frame.is_detached() or frame == page.main_frame or not _elsewhere(frame.url, page.url):
             return
         try:
             cdp = await page.context.new_cdp_session(frame)
@@ -97,6 +98,15 @@ def follow_frames(page: Page, state: TabState) -> None:
     page.on("framedetached", lambda frame: start(forget(frame)))
     for frame in page.frames:
         start(follow(frame))
+
+
+def _elsewhere(frame_url: str, page_url: str) -> bool:
+    """May the frame run in a process of its own? Only a web page of another origin can (about:blank,
+    srcdoc and same-origin frames share their parent's): the others cost no round trip to ask."""
+    frame_origin, page_origin = urlsplit(frame_url), urlsplit(page_url)
+    return frame_origin.scheme in ("http", "https") and (
+        (frame_origin.scheme, frame_origin.netloc) != (page_origin.scheme, page_origin.netloc)
+    )
 
 
 async def _detach(cdp: CDPSession) -> None:

@@ -227,7 +227,8 @@ async def _failure_sentence(call: ToolCall, exc: Exception) -> str:
         if not await session.still_there():
             return _gone(name)
         what = call.doing or (f"{name} on {call.target}" if call.target else name)
-        refused = session.guard.untold() if "net::ERR_BLOCKED_BY_CLIENT" in str(exc) else []
+        blocked = "net::ERR_BLOCKED_BY_CLIENT" in str(exc) and call.current is not None
+        refused = session.guard.untold(call.tabs.state(call.page).target_id) if blocked else []
         if refused:  # the URL policy stopped the load: say that, not the browser's code for it
             said = " ".join(refusal.sentence() for refusal in refused)
             return f"{what} failed: {said[:1].lower()}{said[1:]}"

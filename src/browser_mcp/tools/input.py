@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator
+from playwright.async_api import Locator, Page
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
@@ -138,7 +138,7 @@ async def _describe_outcome(
     page = call.current
     if page is None or page.is_closed() or outcome.dialog_opened:
         return
-    if _load_stopped(call):
+    if _load_stopped(call, page):
         return
     if outcome.navigated or page.url != url_before:
         title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
@@ -154,14 +154,14 @@ async def _describe_outcome(
         sets_value=sets_value,
         shown_by_dom=shown_by_dom,
     )
-    if shows and not _load_stopped(call):
+    if shows and not _load_stopped(call, page):
         call.reply.effect(shows)
 
 
-def _load_stopped(call: ToolCall) -> bool:
-    """The URL policy stopped a page load in a tab (not a new tab's): the page shows Chromium's "blocked"
-    page, and the reply says what was stopped and why instead."""
-    return any(not refusal.popup for refusal in call.session.guard.refusals)
+def _load_stopped(call: ToolCall, page: Page) -> bool:
+    """The URL policy stopped a page load in this tab: it shows Chromium's "blocked" page, and the reply
+    says what was stopped and why instead."""
+    return call.session.guard.stopped_in(call.tabs.state(page).target_id)
 
 
 def _timeout_ms(call: ToolCall) -> float:
