@@ -141,6 +141,10 @@ _SHOW_JS = r"""(spec) => {
   const keeper = new MutationObserver(() => attach()); // the page removed the bar
   const dialogs = new MutationObserver(() => attach()); // a dialog opened or closed
   const attach = () => {
+    if (host.getAttribute('data-closed') === spec.id) {  // removed from another world of ours
+      remove();
+      return true;
+    }
     if (!document.documentElement) return false;
     const place = home();
     if (host.parentNode !== place) {
@@ -197,11 +201,18 @@ _BAR = {
     "bottom": _AT_BOTTOM_CSS,
 }
 
-_HIDE_JS = """(() => {
+# `(id) => true` removes the bar. A document that changed process while it was drawn may hold a bar drawn
+# from another world of ours than this one: each bar in the DOM is marked closed (with the prompt's id,
+# which the page does not know) and removed, and its own world's watcher then lets it go.
+_HIDE_JS = """(id) => {
   const state = globalThis.__browser_mcp_prompt;
   if (state) state.remove();
+  for (const host of document.querySelectorAll(__TAG__)) {
+    host.setAttribute('data-closed', id);
+    host.remove();
+  }
   return true;
-})()"""
+}""".replace("__TAG__", json.dumps(PROMPT_TAG))
 
 
 @dataclass(frozen=True)
@@ -301,7 +312,8 @@ class PromptBar:
     async def _erase(self, page: Page, timeout_s: float = _DRAW_TIMEOUT_S) -> None:
         with contextlib.suppress(Exception):  # a closed tab has no bar left to remove
             watch = await self._watch(page)
-            await asyncio.wait_for(watch.evaluate(_HIDE_JS, timeout_s=timeout_s), timeout_s)
+            hide = f"({_HIDE_JS})({json.dumps(self.id)})"
+            await asyncio.wait_for(watch.evaluate(hide, timeout_s=timeout_s), timeout_s)
 
     async def _watch(self, page: Page) -> TabWatch:
         if self.session.tabs.state(page).watch is None:
