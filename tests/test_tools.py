@@ -420,6 +420,26 @@ async def test_console_messages_with_level_filter(agent: Agent, person: Person, 
     assert "[error] home error" in reply and "home loaded" not in reply
 
 
+async def test_console_messages_of_a_frame_from_another_site(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A frame from another site (its own process in Chromium, like an embedded payment form) logs too:
+    its lines are in console_messages, once each, with the frame's address."""
+    framed = site.url("/index.html").replace("127.0.0.1", "localhost")
+    tab = await open_page(agent, person, site, f"/desk?src={framed}")
+    await expect(tab.locator("body[data-loaded]")).to_have_count(1)  # the frame's load event
+
+    reply = await agent.ok("console_messages")
+    assert reply.count("[log] home loaded") == 1 and reply.count("[error] home error") == 1, reply
+    assert "localhost" in reply, reply  # where each line was logged
+
+    await agent.ok("navigate", url=site.url("/form.html"))
+    await agent.ok("navigate", url=site.url(f"/desk?src={framed}"))
+    await expect(tab.locator("body[data-loaded]")).to_have_count(1)
+    reply = await agent.ok("console_messages")
+    assert reply.count("[log] home loaded") == 2, reply  # once per visit, not once per session heard
+
+
 # ---- the protocol surface ---------------------------------------------------------------------
 
 

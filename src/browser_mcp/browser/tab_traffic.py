@@ -6,7 +6,8 @@ browsing for an hour grew the server by tens of MB. From CDP we keep only what r
 each message and the ids of the requests that may still change the page.
 
 A frame from another site runs in a process of its own, which the tab's session does not hear: its
-requests (a payment form asking its server) come from a session of its own (follow_frames).
+requests (a payment form asking its server) and console lines come from a session of its own
+(follow_frames).
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ _NETWORK_BUFFERS = {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0, "maxPos
 _PREVIEW_ITEMS = 5
 
 
-async def follow_traffic(cdp: CDPSession, state: TabState) -> None:
-    """Keep `state`'s console lines and in-flight requests from the tab's CDP session.
+async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = False) -> None:
+    """Keep `state`'s console lines and in-flight requests from the tab's CDP session, or (`frame`) from the
+    session of one of its frames that runs in a process of its own.
 
-    Runtime is already on (page_watch): messages logged before this call are not reported (as before the
-    server attached).
+    On the tab's session Runtime is already on (page_watch): messages logged before this call are not
+    reported (as before the server attached). On a frame's, turning it on reports what the frame's document
+    has logged so far too (its session comes a moment after the document starts).
     """
 
     def on_request(event: dict[str, Any]) -> None:
@@ -59,32 +62,41 @@ async def follow_traffic(cdp: CDPSession, state: TabState) -> None:
     cdp.on("Network.loadingFinished", on_end)
     cdp.on("Network.loadingFailed", on_end)
     cdp.on("Runtime.consoleAPICalled", on_console)
+    if frame:
+        await cdp.send("Runtime.enable")
     await cdp.send("Network.enable", _NETWORK_BUFFERS)
 
 
 def follow_frames(page: Page, state: TabState) -> None:
-    """Keep `state`'s in-flight requests from the page's frames that run in processes of their own too
-    (frames from other sites): each new document of a frame gets a session if it has a target of its own."""
+    """Keep `state`'s console lines and in-flight requests from the page's frames that run in processes of
+    their own too (frames from other sites): each new document of a frame gets a session if it has a target
+    of its own."""
     sessions: dict[Frame, CDPSession] = {}
     tasks: set[asyncio.Task[None]] = set()
+    one_at_a_time = asyncio.Lock()  # a frame's documents follow each other: so do their sessions
 
     async def follow(frame: Frame) -> None:
-        if frame.is_detached() or frame == page.main_frame or not _elsewhere(frame.url, page.url):
-            return
-        try:
-            cdp = await page.context.new_cdp_session(frame)
-        except PlaywrightError:
-            return  # in its parent's process: the tab's own session hears its requests
-        old = sessions.pop(frame, None)
-        sessions[frame] = cdp
-        if old is not None:  # the frame's earlier document, perhaps in another process
-            await _detach(old)
-        try:
-            await follow_traffic(cdp, state)
-        except PlaywrightError as exc:  # gone again meanwhile
-            log.debug("No requests heard from a frame of %s: %s", page.url, exc)
+        async with one_at_a_time:
+            # The earlier document's session goes first: the new one reports what the new document logged
+            # so far, which the old one (same process) might report too.
+            await forget_now(frame)
+            if frame.is_detached() or frame == page.main_frame or not _elsewhere(frame.url, page.url):
+                return
+            try:
+                cdp = await page.context.new_cdp_session(frame)
+            except PlaywrightError:
+                return  # in its parent's process: the tab's own session hears it
+            sessions[frame] = cdp
+            try:
+                await follow_traffic(cdp, state, frame=True)
+            except PlaywrightError as exc:  # gone again meanwhile
+                log.debug("Nothing heard from a frame of %s: %s", page.url, exc)
 
     async def forget(frame: Frame) -> None:
+        async with one_at_a_time:
+            await forget_now(frame)
+
+    async def forget_now(frame: Frame) -> None:
         old = sessions.pop(frame, None)
         if old is not None:
             await _detach(old)
