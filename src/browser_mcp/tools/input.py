@@ -23,7 +23,7 @@ from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
-from browser_mcp.people.waiting import field_holds
+from browser_mcp.people.waiting import FieldReading, field_holds
 from browser_mcp.text import clip_argument, quote_argument, quoted, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import (
@@ -104,12 +104,14 @@ async def _on_element(
     sets_value: bool = False,
     instant: bool = False,
     check: Callable[[Target], Awaitable[None]] | None = None,
+    alongside: Callable[[], Awaitable[None]] | None = None,
 ) -> Target:
     """Find the element and act on it; the page's reaction is said after the caller's line.
 
     `sets_value`: the element's own change (its new value) is the action itself, not news. `instant`: the
     action takes less than a frame (a fill). `check`: refuses an element the action makes no sense on,
-    before the agent's turn (nothing is shown to the person, nothing is done).
+    before the agent's turn (nothing is shown to the person, nothing is done). `alongside`: the caller's
+    own look at the page after the action (a read-back), made while the reaction is looked at.
     """
     page = call.page
     target = await locate(call.session, page, ref, selector, element)
@@ -121,7 +123,15 @@ async def _on_element(
     intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text, instant)
     outcome = await _act(call, intent, lambda: action(target))
     acted_on = [target.ref] if sets_value and target.ref else []
-    await _describe_outcome(call, outcome, url_before, acted_on, sets_value=sets_value, shown_by_dom=instant)
+    described = _describe_outcome(
+        call, outcome, url_before, acted_on, sets_value=sets_value, shown_by_dom=instant
+    )
+    if alongside is None:
+        await described
+    else:  # two questions to the page in flight at once: one round trip's wait, not two
+        for result in await asyncio.gather(described, alongside(), return_exceptions=True):
+            if isinstance(result, BaseException):
+                raise result
     return target
 
 
@@ -250,6 +260,7 @@ async def type_text(
         )
     timeout = _timeout_ms(call)
     before_enter: list[str | None] = []  # with `submit`: what the field held when Enter was pressed
+    readings: list[FieldReading] = []  # without `submit`: what the fields typed into hold now
 
     async def write(target: Target) -> None:
         locator = target.locator
@@ -277,6 +288,11 @@ async def type_text(
         if refusal is not None:
             raise Problem(refusal)
 
+    async def read_back() -> None:
+        # The field is read back (as the person's side does after every type): the reply never claims a
+        # text the field does not hold.
+        readings.extend(await call.people.waiting.read_back())
+
     target = await _on_element(
         call,
         ref,
@@ -289,6 +305,7 @@ async def type_text(
         instant=not slowly and not submit,
         # Key by key, a click comes first: on a button it would press it and type nowhere.
         check=refuse_if_not_a_text_field if slowly else None,
+        alongside=None if submit else read_back,
     )
     typed = f"Typed {len(text)} characters into {target.label}"
     if submit:
@@ -296,9 +313,6 @@ async def type_text(
         differs = f"; before Enter it held {held}, not your text" if held is not None else ""
         call.reply.say(f"{typed} and pressed Enter{differs}.")
         return
-    # The field is read back (as the person's side does after every type): the reply never claims a
-    # text the field does not hold.
-    readings = await call.people.waiting.read_back()
     if readings and not readings[-1].holds_text:
         call.reply.say(f"{typed}, but {readings[-1].sentence}")
     else:
