@@ -121,3 +121,21 @@ async def test_a_cross_site_frame_is_waited_for_too(agent: Agent, site: Site) ->
     snapshot = await agent.ok("snapshot")
     reply = await agent.ok("click", ref=ref_of(snapshot, 'button "Fetch"'))
     assert "Fetched" in shown_part(reply), reply
+
+
+async def test_what_web_components_show_in_their_shadow_roots_is_never_missed(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A page of web components changes inside their shadow roots, not in the document's own tree: later
+    snapshots are not an older view, and a reply says what typing made appear there."""
+    await agent.ok("navigate", url=site.url("/components.html"))
+    seen = await agent.ok("snapshot")
+    assert "Loading results" in seen, seen
+
+    tab = await person.tab_in_front()
+    await tab.evaluate("showResults()")  # inside a shadow root inside a shadow root
+    results = await agent.ok("snapshot")
+    assert 'link "Result one"' in results and "Loading results" not in results, results
+
+    typed = await agent.ok("type", ref=ref_of(results, 'textbox "Search"'), text="shoes")
+    assert "3 results for shoes" in shown_part(typed), typed

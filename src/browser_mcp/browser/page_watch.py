@@ -56,15 +56,36 @@ _SCRIPT = f"""(() => {{
     return true;
   }};
   // Cheap per record: a page that builds itself fires thousands while it loads.
-  new MutationObserver(records => {{
+  const count = records => {{
     for (const record of records) {{
       if (ours(record.target)) continue;
       if (record.type === 'childList' && onlyOurs(record.addedNodes) && onlyOurs(record.removedNodes)) continue;
       mutations++;
     }}
-  }}).observe(document, {{ subtree: true, childList: true, characterData: true, attributes: true }});
+  }};
+  const counter = new MutationObserver(count);
+  const watching = {{ subtree: true, childList: true, characterData: true, attributes: true }};
+  counter.observe(document, watching);
+  // Web components draw in shadow roots, which an observer of the document does not see: each open one is
+  // observed too, found when the counts are asked for (ours are closed). A root new since counts as a
+  // change: what it shows was not watched before.
+  const watched = new WeakSet();
+  const watchRoots = scope => {{
+    let found = false;
+    for (const element of scope.querySelectorAll('*')) {{
+      const root = element.shadowRoot;
+      if (!root) continue;
+      if (!watched.has(root)) {{ watched.add(root); counter.observe(root, watching); found = true; }}
+      if (watchRoots(root)) found = true;
+    }}
+    return found;
+  }};
   for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => inputs++, true);
-  globalThis.{CHANGES_FUNCTION} = () => [mutations, inputs];
+  globalThis.{CHANGES_FUNCTION} = () => {{
+    count(counter.takeRecords());
+    if (watchRoots(document)) mutations++;
+    return [mutations, inputs];
+  }};
 }})()"""
 
 
