@@ -139,3 +139,17 @@ async def test_what_web_components_show_in_their_shadow_roots_is_never_missed(
 
     typed = await agent.ok("type", ref=ref_of(results, 'textbox "Search"'), text="shoes")
     assert "3 results for shoes" in shown_part(typed), typed
+
+
+async def test_a_menu_the_person_opened_by_hovering_is_in_the_next_look(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A CSS hover menu changes nothing in the document: the person's pointer moving over the page counts
+    as a change all the same, so a search does not answer from the view taken before."""
+    await agent.ok("navigate", url=site.url("/menus.html"))
+    assert "Export tools" not in await agent.ok("snapshot")
+
+    tab = await person.tab_in_front()
+    await tab.get_by_role("link", name="Products").hover()
+    found = await agent.ok("snapshot", search="export")
+    assert 'link "Export tools"' in found, found

@@ -47,8 +47,8 @@ _SCRIPT = f"""(() => {{
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
   // How many times the page changed so far, ours (the overlay, the prompt bar) left out: DOM changes, and
-  // input in its fields and focus moves (which change what a snapshot shows, not the DOM). A view of the
-  // page taken at the same counts still holds.
+  // input in its fields, focus and pointer moves (which change what a snapshot shows, not the DOM). A view
+  // of the page taken at the same counts still holds.
   let mutations = 0, inputs = 0;
   const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
   const onlyOurs = nodes => {{
@@ -80,7 +80,10 @@ _SCRIPT = f"""(() => {{
     }}
     return found;
   }};
-  for (const type of ['input', 'change', 'focusin']) document.addEventListener(type, () => inputs++, true);
+  // The pointer moving onto an element too: a CSS :hover menu opens with no change in the tree.
+  for (const type of ['input', 'change', 'focusin', 'mouseover']) {{
+    document.addEventListener(type, () => inputs++, true);
+  }}
   globalThis.{CHANGES_FUNCTION} = () => {{
     count(counter.takeRecords());
     if (watchRoots(document)) mutations++;
@@ -93,7 +96,7 @@ class PageChanges(NamedTuple):
     """The page's own counts of its changes (see _SCRIPT)."""
 
     mutations: int  # DOM changes
-    inputs: int  # input and change events in its fields, focus moves
+    inputs: int  # input and change events in its fields, focus and pointer moves
 
 
 @dataclass(frozen=True)
