@@ -153,3 +153,19 @@ async def test_a_menu_the_person_opened_by_hovering_is_in_the_next_look(
     await tab.get_by_role("link", name="Products").hover()
     found = await agent.ok("snapshot", search="export")
     assert 'link "Export tools"' in found, found
+
+
+async def test_what_typing_changes_without_touching_the_tree_is_said(agent: Agent, site: Site) -> None:
+    """A script that sets another field's value, and CSS that shows a hint while a value is not valid,
+    change what the page shows with no change in its tree: the reply says it all the same."""
+    await agent.ok("navigate", url=site.url("/converter.html"))
+    page = await agent.ok("snapshot")
+    assert "Enter an email address" in page, page
+
+    converted = await agent.ok("type", ref=ref_of(page, 'textbox "Euros"'), text="100")
+    assert "108.00" in shown_part(converted), converted
+
+    valid = await agent.ok(
+        "type", ref=ref_of(page, 'textbox "Email for the receipt"'), text="ada@example.com"
+    )
+    assert re.search(r"No longer shown: [^\n]*Enter an email address", valid), valid

@@ -66,19 +66,39 @@ _SCRIPT = f"""(() => {{
   const counter = new MutationObserver(count);
   const watching = {{ subtree: true, childList: true, characterData: true, attributes: true }};
   counter.observe(document, watching);
-  // Web components draw in shadow roots, which an observer of the document does not see: each open one is
-  // observed too, found when the counts are asked for (ours are closed). A root new since counts as a
-  // change: what it shows was not watched before.
+  // Changes no observer sees are looked for when the counts are asked for:
+  // - web components draw in shadow roots, which an observer of the document does not see: each open one
+  //   is observed too (ours are closed); a root new since counts as a change (it was not watched before);
+  // - a script that sets a field's value, checks a box or picks an option sets a property, not the tree,
+  //   and CSS may show a hint while a field's value is not valid: each field's state is compared with the
+  //   last count's. The focused field's own value is the typing itself, not news.
   const watched = new WeakSet();
-  const watchRoots = scope => {{
-    let found = false;
+  const fields = new WeakMap();
+  const fieldChanged = (field, focused) => {{
+    const now = [field.value, field.checked, field.selectedIndex, field.validity ? field.validity.valid : true];
+    const before = fields.get(field);
+    fields.set(field, now);
+    if (!before) return false;  // new: its coming was a change of the tree
+    const own = field === focused;
+    return before[3] !== now[3] || (!own && (before[0] !== now[0] || before[1] !== now[1] || before[2] !== now[2]));
+  }};
+  const lookInto = (scope, focused) => {{
+    let changed = false;
+    for (const field of scope.querySelectorAll('input, select, textarea')) {{
+      if (fieldChanged(field, focused)) changed = true;
+    }}
     for (const element of scope.querySelectorAll('*')) {{
       const root = element.shadowRoot;
       if (!root) continue;
-      if (!watched.has(root)) {{ watched.add(root); counter.observe(root, watching); found = true; }}
-      if (watchRoots(root)) found = true;
+      if (!watched.has(root)) {{ watched.add(root); counter.observe(root, watching); changed = true; }}
+      if (lookInto(root, focused)) changed = true;
     }}
-    return found;
+    return changed;
+  }};
+  const focusedField = () => {{
+    let focused = document.activeElement;
+    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
+    return focused;
   }};
   // The pointer moving onto an element too: a CSS :hover menu opens with no change in the tree.
   for (const type of ['input', 'change', 'focusin', 'mouseover']) {{
@@ -86,7 +106,7 @@ _SCRIPT = f"""(() => {{
   }}
   globalThis.{CHANGES_FUNCTION} = () => {{
     count(counter.takeRecords());
-    if (watchRoots(document)) mutations++;
+    if (lookInto(document, focusedField())) mutations++;
     return [mutations, inputs];
   }};
 }})()"""
