@@ -71,42 +71,43 @@ _SCRIPT = f"""(() => {{
   //   is observed too (ours are closed); a root new since counts as a change (it was not watched before);
   // - a script that sets a field's value, checks a box or picks an option sets a property, not the tree,
   //   and CSS may show a hint while a field's value is not valid: each field's state is compared with the
-  //   last count's. The focused field's own value is the typing itself, not news.
+  //   last count's. A field that had input since is typed into (by the agent or the person): its own value
+  //   is not news.
   const watched = new WeakSet();
   const fields = new WeakMap();
-  const fieldChanged = (field, focused) => {{
+  let typedInto = new WeakSet();
+  const fieldChanged = field => {{
     const now = [field.value, field.checked, field.selectedIndex, field.validity ? field.validity.valid : true];
     const before = fields.get(field);
     fields.set(field, now);
     if (!before) return false;  // new: its coming was a change of the tree
-    const own = field === focused;
-    return before[3] !== now[3] || (!own && (before[0] !== now[0] || before[1] !== now[1] || before[2] !== now[2]));
+    const set = before[0] !== now[0] || before[1] !== now[1] || before[2] !== now[2];
+    return before[3] !== now[3] || (set && !typedInto.has(field));
   }};
-  const lookInto = (scope, focused) => {{
+  const lookInto = scope => {{
     let changed = false;
     for (const field of scope.querySelectorAll('input, select, textarea')) {{
-      if (fieldChanged(field, focused)) changed = true;
+      if (fieldChanged(field)) changed = true;
     }}
     for (const element of scope.querySelectorAll('*')) {{
       const root = element.shadowRoot;
       if (!root) continue;
       if (!watched.has(root)) {{ watched.add(root); counter.observe(root, watching); changed = true; }}
-      if (lookInto(root, focused)) changed = true;
+      if (lookInto(root)) changed = true;
     }}
     return changed;
   }};
-  const focusedField = () => {{
-    let focused = document.activeElement;
-    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) focused = focused.shadowRoot.activeElement;
-    return focused;
-  }};
+  for (const type of ['input', 'change']) {{
+    document.addEventListener(type, event => typedInto.add(event.composedPath()[0]), true);
+  }}
   // The pointer moving onto an element too: a CSS :hover menu opens with no change in the tree.
   for (const type of ['input', 'change', 'focusin', 'mouseover']) {{
     document.addEventListener(type, () => inputs++, true);
   }}
   globalThis.{CHANGES_FUNCTION} = () => {{
     count(counter.takeRecords());
-    if (lookInto(document, focusedField())) mutations++;
+    if (lookInto(document)) mutations++;
+    typedInto = new WeakSet();
     return [mutations, inputs];
   }};
 }})()"""
