@@ -141,11 +141,12 @@ async def test_what_web_components_show_in_their_shadow_roots_is_never_missed(
     assert "3 results for shoes" in shown_part(typed), typed
 
 
-async def test_a_menu_the_person_opened_by_hovering_is_in_the_next_look(
+async def test_a_hover_menu_or_a_popover_is_in_the_next_look(
     agent: Agent, person: Person, site: Site
 ) -> None:
-    """A CSS hover menu changes nothing in the document: the person's pointer moving over the page counts
-    as a change all the same, so a search does not answer from the view taken before."""
+    """A CSS hover menu and a popover change nothing in the document's tree: the person's pointer moving
+    over the page and a popover opening count as changes all the same, so a search does not answer from a
+    view taken before."""
     await agent.ok("navigate", url=site.url("/menus.html"))
     assert "Export tools" not in await agent.ok("snapshot")
 
@@ -153,6 +154,11 @@ async def test_a_menu_the_person_opened_by_hovering_is_in_the_next_look(
     await tab.get_by_role("link", name="Products").hover()
     found = await agent.ok("snapshot", search="export")
     assert 'link "Export tools"' in found, found
+
+    # The page opens a popover by itself (a notice, a tip): no change in the tree either.
+    await tab.evaluate("document.getElementById('help').showPopover()")
+    found = await agent.ok("snapshot", search="0800")
+    assert "Call us on 0800 123 456" in found, found
 
 
 async def test_what_typing_changes_without_touching_the_tree_is_said(agent: Agent, site: Site) -> None:

@@ -47,8 +47,8 @@ _SCRIPT = f"""(() => {{
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
   // How many times the page changed so far, ours (the overlay, the prompt bar) left out: DOM changes, and
-  // input in its fields, focus and pointer moves (which change what a snapshot shows, not the DOM). A view
-  // of the page taken at the same counts still holds.
+  // input in its fields, focus and pointer moves and the like (which change what a snapshot shows, not the
+  // DOM). A view of the page taken at the same counts still holds.
   let mutations = 0, inputs = 0;
   const ours = node => node.nodeType === 1 && node.localName.startsWith('browser-mcp-');
   const onlyOurs = nodes => {{
@@ -100,10 +100,13 @@ _SCRIPT = f"""(() => {{
   for (const type of ['input', 'change']) {{
     document.addEventListener(type, event => typedInto.add(event.composedPath()[0]), true);
   }}
-  // The pointer moving onto an element too: a CSS :hover menu opens with no change in the tree.
-  for (const type of ['input', 'change', 'focusin', 'mouseover']) {{
-    document.addEventListener(type, () => inputs++, true);
+  // So do what changes what is shown with no change in the tree: the pointer moving onto an element (a CSS
+  // :hover menu), a popover or <details> toggled, an animation or transition ending, the window resized.
+  const moved = () => inputs++;
+  for (const type of ['input', 'change', 'focusin', 'mouseover', 'toggle', 'animationend', 'transitionend']) {{
+    document.addEventListener(type, moved, true);
   }}
+  window.addEventListener('resize', moved, true);
   globalThis.{CHANGES_FUNCTION} = () => {{
     count(counter.takeRecords());
     if (lookInto(document)) mutations++;
@@ -117,7 +120,7 @@ class PageChanges(NamedTuple):
     """The page's own counts of its changes (see _SCRIPT)."""
 
     mutations: int  # DOM changes
-    inputs: int  # input and change events in its fields, focus and pointer moves
+    inputs: int  # input and change events in its fields, focus and pointer moves, toggles, resizes
 
 
 @dataclass(frozen=True)
