@@ -172,6 +172,25 @@ async def test_activity_lists_both_sides(
 
 
 @pytest.mark.slow  # fourteen actions, each with the overlay on screen for 400 ms
+async def test_a_page_that_moves_on_by_itself_is_not_said_to_be_the_persons_doing(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A page whose own script opens the next one a moment later: the reply says the tab navigated, not that
+    the person did. The same script run by the person's click is theirs."""
+    await agent.ok("navigate", url=site.url("/moves_on.html"))
+    tab = await person.tab_in_front()
+    await expect(tab).to_have_title("Two")
+    reply = await agent.ok("tabs")
+    assert PERSON_LINE not in reply, reply
+    assert f"This tab navigated since your last call: now 'Two' ({site.url('/two.html')})" in reply, reply
+
+    await agent.ok("navigate", url=site.url("/moves_on.html?stay"))
+    await tab.get_by_role("button", name="Go on").click()
+    await expect(tab).to_have_title("Two")
+    line = person_line(await agent.ok("tabs"))
+    assert 'clicked button "Go on"' in line and f"navigated to {site.url('/two.html')}" in line, line
+
+
 async def test_the_agents_own_actions_are_not_reported_as_the_persons(
     headed_agent: Agent, headed_person: Person, site: Site
 ) -> None:

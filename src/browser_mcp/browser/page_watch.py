@@ -116,6 +116,9 @@ _SCRIPT = f"""(() => {{
 }})()"""
 
 
+_SAME_DOCUMENT = ("sameDocument", "historySameDocument")
+
+
 class PageChanges(NamedTuple):
     """The page's own counts of its changes (see _SCRIPT)."""
 
@@ -149,6 +152,22 @@ class TabWatch:
         # Which document the tab shows: a new one clears the contexts, a same-document navigation
         # (a #link, history.pushState) does not.
         self.documents = 0
+        # Why the page asked for the tab's latest navigation to another document ("anchorClick",
+        # "scriptInitiated", "metaTagRefresh"... as CDP says it); None when the browser itself began it
+        # (the address bar, its back button, a CDP client).
+        self.navigation_reason: str | None = None
+        self._requested: tuple[str, str] | None = None  # (url, reason) of the page's latest request
+
+    def on_navigation_requested(self, event: dict[str, Any]) -> None:
+        if event.get("frameId") == self.target_id and event.get("disposition") in (None, "currentTab"):
+            self._requested = (str(event.get("url", "")), str(event.get("reason", "")))
+
+    def on_navigation_started(self, event: dict[str, Any]) -> None:
+        if event.get("frameId") != self.target_id or event.get("navigationType") in _SAME_DOCUMENT:
+            return
+        requested, self._requested = self._requested, None
+        # The page's request comes just before the navigation it asked for; any other began in the browser.
+        self.navigation_reason = requested[1] if requested and requested[0] == event.get("url") else None
 
     def on_context_created(self, event: dict[str, Any]) -> None:
         context = event.get("context", {})
@@ -218,6 +237,8 @@ async def watch_page(context: BrowserContext, page: Page, on_event: Callable[[Pa
     session.on("Runtime.bindingCalled", on_binding)
     session.on("Runtime.executionContextCreated", watch.on_context_created)
     session.on("Runtime.executionContextsCleared", watch.on_contexts_cleared)
+    session.on("Page.frameRequestedNavigation", watch.on_navigation_requested)
+    session.on("Page.frameStartedNavigating", watch.on_navigation_started)
     # Both domains must be on for the isolated world to come back in each new document.
     await session.send("Runtime.enable")
     await session.send("Page.enable")

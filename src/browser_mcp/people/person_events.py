@@ -32,6 +32,9 @@ _SCROLL_AFTER_INPUT_MS = 1500.0
 _AGENT_TEXT_CHARS = 160
 _URL_CHARS = 100
 _INPUT_WHAT = {"key": "pressed a key", "click": "clicked", "wheel": "scrolled"}
+# Navigations the page's own code asks for (CDP's reasons); a link or a form is the click's or the key's.
+_PAGE_INITIATED = frozenset({"scriptInitiated", "metaTagRefresh", "httpHeaderRefresh", "reload"})
+_CAUSED_BY_INPUT_MS = 2000.0  # a script that moves on this soon after the person's input answers it
 
 
 class PersonEvents:
@@ -118,9 +121,19 @@ class PersonEvents:
         url = str(data.get("url", ""))
         if not url.startswith(("http:", "https:", "file:")):
             return  # about:blank of a new tab, Chromium's own pages
+        if self._page_moved_on(page, at):
+            return  # nobody's doing: the reply says where the tab is now, as a change of the tab
         how = str(data.get("how", "navigate"))
         verb = {"back_forward": "went back/forward to", "reload": "reloaded"}.get(how, "navigated to")
         self._log(page, at, f"{verb} {shorten(url, _URL_CHARS)}", "navigate")
+
+    def _page_moved_on(self, page: Page, at_ms: float) -> bool:
+        """The page's own script or refresh opened this document, not in answer to the person's input (a
+        redirect after a notice, a page that reloads itself)."""
+        watch = self.session.tabs.state(page).watch
+        if watch is None or watch.navigation_reason not in _PAGE_INITIATED:
+            return False
+        return at_ms - self._input_at.get(page, 0.0) > _CAUSED_BY_INPUT_MS
 
     def _log(
         self, page: Page, at_ms: float, text: str, kind: str, *, subject: str = "", coalesce: bool = False
