@@ -5,6 +5,7 @@ Each test checks what the person's page shows afterwards and what the reply tell
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import struct
@@ -15,8 +16,9 @@ from playwright.async_api import Page, expect
 from browser_mcp.tools import ALL_TOOLS, TOOLS_BY_NAME
 from browser_mcp.tools.spec import Kind
 from tests.support.agent import Agent
+from tests.support.chromium import PersonChromium
 from tests.support.person import Person
-from tests.support.site import Site
+from tests.support.site import REPORT_CSV, Site
 from tests.support.snapshots import ref_of
 
 # The core names DESIGN.md promises clients (the server has more).
@@ -438,6 +440,35 @@ async def test_console_messages_of_a_frame_from_another_site(
     await expect(tab.locator("body[data-loaded]")).to_have_count(1)
     reply = await agent.ok("console_messages")
     assert reply.count("[log] home loaded") == 2, reply  # once per visit, not once per session heard
+
+
+async def test_a_download_is_said_and_lands_in_the_browsers_folder(
+    agent: Agent, chromium: PersonChromium, site: Site
+) -> None:
+    """A click on a download link, or a navigation to a file: the reply names the file; the browser saves it
+    in its own downloads folder, as for the person."""
+    await agent.ok("navigate", url=site.url("/downloads.html"))
+    page = await agent.ok("snapshot")
+    clicked = await agent.ok("click", ref=ref_of(page, 'link "Download the report"'))
+    assert re.search(r"(Downloaded 'report\.csv' \(27 bytes\)|A download began: 'report\.csv')", clicked), (
+        clicked
+    )
+    saved = chromium.downloads / "report.csv"
+    deadline = time.monotonic() + 5
+    while not saved.exists() or saved.read_bytes() != REPORT_CSV:  # the browser writes it: no event here
+        assert time.monotonic() < deadline, f"{saved} never came"
+        await asyncio.sleep(0.05)
+
+    opened = await agent.ok("navigate", url=site.url("/report.csv"))
+    assert f"{site.url('/report.csv')} is a file to download, not a page" in opened, opened
+    assert f"the tab still shows 'Downloads' ({site.url('/downloads.html')})" in opened, opened
+    assert "report" in opened.split("not a page", 1)[1], opened  # the download's own line
+
+
+async def test_a_site_asking_for_a_password_is_said_so(agent: Agent, site: Site) -> None:
+    """HTTP authentication (the browser's own sign-in prompt): a sentence, not the browser's error code."""
+    failed = await agent.fails("navigate", url=site.url("/members"))
+    assert "asks for a user name and password" in failed and "ask_user" in failed, failed
 
 
 # ---- the protocol surface ---------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -42,6 +43,7 @@ class PersonChromium:
         self.display = display  # headed on this X display (e.g. Xvfb's), where xdotool can reach it
         self.extra_flags = extra_flags or []
         self.process: subprocess.Popen[str] | None = None
+        self.downloads = self.profile / "Downloads"  # where the person's browser saves downloads
 
     @property
     def cdp_url(self) -> str:
@@ -66,6 +68,11 @@ class PersonChromium:
         env = {**os.environ, "DISPLAY": self.display} if self.display else None
         if os.geteuid() == 0:
             flags.append("--no-sandbox")
+        preferences = self.profile / "Default" / "Preferences"
+        if not preferences.exists():  # downloads go into the profile, removed with it
+            preferences.parent.mkdir(parents=True, exist_ok=True)
+            download = {"default_directory": str(self.downloads), "prompt_for_download": False}
+            preferences.write_text(json.dumps({"download": download}))
         self.process = subprocess.Popen(
             [chromium_executable(), *flags, "about:blank"],
             stdin=subprocess.DEVNULL,

@@ -134,6 +134,22 @@ class Site:
                     self.send_header("content-length", "0")
                     self.end_headers()
                     return
+                if parts.path == "/report.csv":  # a file to download, not a page
+                    self._send(
+                        200,
+                        "text/csv",
+                        REPORT_CSV,
+                        ("content-disposition", "attachment; filename=report.csv"),
+                    )
+                    return
+                if parts.path == "/members":  # HTTP authentication
+                    self._send(
+                        401,
+                        "text/html",
+                        b"<title>Members</title>",
+                        ("www-authenticate", 'Basic realm="Members"'),
+                    )
+                    return
                 dynamic = site._dynamic.get(parts.path)
                 if dynamic is not None:
                     status, kind, body = dynamic(parse_qs(parts.query))
@@ -144,10 +160,15 @@ class Site:
                         status, kind, body = 200, _kind(file), file.read_bytes()
                     else:
                         status, kind, body = 404, "text/html", b"<!doctype html><title>Not found</title>"
+                self._send(status, kind, body)
+
+            def _send(self, status: int, kind: str, body: bytes, *headers: tuple[str, str]) -> None:
                 self.send_response(status)
                 self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(body)))
                 self.send_header("cache-control", "no-store")
+                for name, value in headers:
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -155,6 +176,9 @@ class Site:
                 pass
 
         return Handler
+
+
+REPORT_CSV = b"date,amount\n2026-12-24,120\n"
 
 
 def _kind(file: Path) -> str:

@@ -1,4 +1,4 @@
-"""What the server remembers about each tab: its dialog, console, refs and in-flight requests."""
+"""What the server remembers about each tab: its dialog, console, refs, in-flight requests and downloads."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from playwright.async_api import Dialog
 from browser_mcp.browser.page_watch import PageChanges, TabWatch
 
 CONSOLE_LIMIT = 500
+DOWNLOADS_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,18 @@ class ConsoleEntry:
     level: str
     text: str
     location: str
+
+
+@dataclass
+class Download:
+    """A file the browser downloads from the tab (to its own downloads folder, as for the person)."""
+
+    guid: str
+    filename: str
+    url: str
+    state: str = "inProgress"  # then "completed" or "canceled", as CDP says it
+    received_bytes: int = 0
+    told: bool = False  # a reply has named it
 
 
 @dataclass
@@ -56,6 +69,19 @@ class TabState:
     inflight: set[str] = field(default_factory=set)
     answered: set[str] = field(default_factory=set)  # of those in flight: the response has come
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    downloads: deque[Download] = field(default_factory=lambda: deque(maxlen=DOWNLOADS_LIMIT))
+    download_began: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def untold_download(self, timeout_s: float) -> bool:
+        """Whether a download no reply has named is there, waiting up to `timeout_s` for one to begin."""
+        if any(not download.told for download in self.downloads):
+            return True
+        self.download_began.clear()
+        try:
+            await asyncio.wait_for(self.download_began.wait(), timeout_s)
+        except TimeoutError:
+            return False
+        return True
 
     @property
     def document(self) -> int:

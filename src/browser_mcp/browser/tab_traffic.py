@@ -1,4 +1,5 @@
-"""What each tab logs and fetches, heard on the tab's own CDP session (page_watch's), not from Playwright.
+"""What each tab logs, fetches and downloads, heard on the tab's own CDP session (page_watch's), not from
+Playwright.
 
 Playwright's console and request events hand the client an object per console argument (a JSHandle) and
 a Request and a Response per request, and its connection keeps each one until thousands more have come:
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import CDPSession, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
-from browser_mcp.browser.tab_state import TabState
+from browser_mcp.browser.tab_state import Download, TabState
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,24 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
     if frame:
         await cdp.send("Runtime.enable")
     await cdp.send("Network.enable", _NETWORK_BUFFERS)
+
+
+def follow_downloads(cdp: CDPSession, state: TabState) -> None:
+    """Keep `state`'s downloads from the tab's CDP session (Page is on: page_watch)."""
+
+    def on_begin(event: dict[str, Any]) -> None:
+        name = str(event.get("suggestedFilename") or "")
+        state.downloads.append(Download(str(event.get("guid")), name, str(event.get("url", ""))))
+        state.download_began.set()
+
+    def on_progress(event: dict[str, Any]) -> None:
+        for download in state.downloads:
+            if download.guid == event.get("guid"):
+                download.state = str(event.get("state", download.state))
+                download.received_bytes = int(event.get("receivedBytes") or download.received_bytes)
+
+    cdp.on("Page.downloadWillBegin", on_begin)
+    cdp.on("Page.downloadProgress", on_progress)
 
 
 def follow_frames(page: Page, state: TabState) -> None:

@@ -22,7 +22,7 @@ from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.page_watch import PageEvent, tab_title, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
-from browser_mcp.browser.tab_traffic import follow_frames, follow_traffic
+from browser_mcp.browser.tab_traffic import follow_downloads, follow_frames, follow_traffic
 from browser_mcp.text import quoted, shorten
 
 log = logging.getLogger(__name__)
@@ -294,6 +294,7 @@ class Tabs:
             state.target_id = state.watch.target_id
             state.title = state.title or state.watch.title
             await follow_traffic(state.watch.cdp, state)
+            follow_downloads(state.watch.cdp, state)
             follow_frames(page, state)
             for script in self._scripts:
                 await state.watch.add_script(script)

@@ -28,6 +28,16 @@ _NET_ERROR_HINTS = {
     "ERR_BLOCKED_BY_CLIENT": "the browser blocked the request",
     "ERR_TOO_MANY_REDIRECTS": "the site redirects in a loop",
     "ERR_INVALID_URL": "the URL is not valid",
+    "ERR_INVALID_AUTH_CREDENTIALS": (
+        "the site asks for a user name and password (HTTP authentication), which the browser did not give; "
+        "call ask_user if the person can sign in, or open another page"
+    ),
+    "ERR_EMPTY_RESPONSE": "the server closed the connection without answering",
+    "ERR_TIMED_OUT": "the server did not answer in time",
+    "ERR_SSL_PROTOCOL_ERROR": "the site's TLS connection failed",
+    "ERR_PROXY_CONNECTION_FAILED": "the browser's proxy could not be reached",
+    "ERR_TUNNEL_CONNECTION_FAILED": "the browser's proxy could not open a connection to the site",
+    "ERR_HTTP_RESPONSE_CODE_FAILURE": "the server answered with an error and no page to show",
 }
 
 _ARGUMENT_ERRORS = 5  # named one by one; more are counted

@@ -27,6 +27,7 @@ from browser_mcp.errors import Problem
 from browser_mcp.liveview import LiveView
 from browser_mcp.people import CoBrowsing
 from browser_mcp.text import shorten, with_article
+from browser_mcp.tools.downloads import download_lines
 from browser_mcp.tools.explain import explain, is_closed_error
 from browser_mcp.tools.needs_human import needs_human_line
 from browser_mcp.tools.reply import Reply, reply_budget
@@ -206,6 +207,8 @@ async def _report_after(call: ToolCall) -> None:
     for change in changes:
         call.reply.effect(change.note())
     people.events.log_changes(changes)
+    for download in download_lines(call.tabs, call.session.pages(), call.current):
+        call.reply.effect(download)
     for page in call.tabs.with_dialog():
         state = call.tabs.state(page)
         assert state.dialog is not None

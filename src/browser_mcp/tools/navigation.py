@@ -19,6 +19,7 @@ from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
 
 # Chromium commits its error page a few ms after the failure; past this, something else is going on.
 _ERROR_PAGE_WAIT_S = 1.0
+_DOWNLOAD_WAIT_S = 1.0  # for the tab to report the download Playwright saw begin
 _TITLE_CHARS = 150
 _URL_CHARS = 300
 _PAST = {"navigate": "Navigated", "go back": "Went back", "go forward": "Went forward", "reload": "Reloaded"}
@@ -52,6 +53,14 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
             settle=False,
         )
     except Exception as exc:
+        if "Download is starting" in str(exc):  # the browser downloads it (told after the reply's line)
+            # Playwright says so a moment before the tab's own session does.
+            await tabs.state(page).untold_download(_DOWNLOAD_WAIT_S)
+            call.reply.say(
+                f"{_url(page, target)} is a file to download, not a page: the browser downloads it; the tab "
+                f"still shows {quoted(await _title(call, page))}({_url(page)})."
+            )
+            return
         if target is not None and "is interrupted by another navigation to" in str(exc):
             # Someone else (another CDP client, the person) opened the page at the same moment.
             with contextlib.suppress(Exception):
