@@ -191,6 +191,21 @@ async def test_a_page_that_moves_on_by_itself_is_not_said_to_be_the_persons_doin
     assert 'clicked button "Go on"' in line and f"navigated to {site.url('/two.html')}" in line, line
 
 
+async def test_a_tab_a_page_opens_after_the_agents_click_is_not_said_to_be_the_persons(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """The agent's click makes the page open a tab a moment after the click's reply: the next reply says a
+    tab opened, not that the person opened it."""
+    await agent.ok("navigate", url=site.url("/moves_on.html?stay"))
+    tab = await person.tab_in_front()
+    async with tab.context.expect_page() as opened:
+        await agent.ok("click", selector="text=Show the next one beside")
+    await expect(await opened.value).to_have_title("Two")
+    reply = await agent.ok("tabs")
+    assert PERSON_LINE not in reply, reply
+    assert "A new tab opened" in reply or "New tab in the background" in reply, reply
+
+
 async def test_the_agents_own_actions_are_not_reported_as_the_persons(
     headed_agent: Agent, headed_person: Person, site: Site
 ) -> None:

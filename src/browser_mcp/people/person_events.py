@@ -135,6 +135,14 @@ class PersonEvents:
             return False
         return at_ms - self._input_at.get(page, 0.0) > _CAUSED_BY_INPUT_MS
 
+    def _page_opened(self, change: TabChange) -> bool:
+        """A tab a page opened by itself (its script's window.open, not in answer to the person's input; a
+        click of the agent's whose popup came after its reply)."""
+        if change.opener is None or change.page is None:
+            return False  # the person's own new tab (ctrl+t, a bookmark)
+        at = self._visible_at.get(change.page, now_ms())
+        return at - self._input_at.get(change.opener, 0.0) > _CAUSED_BY_INPUT_MS
+
     def _log(
         self, page: Page, at_ms: float, text: str, kind: str, *, subject: str = "", coalesce: bool = False
     ) -> None:
@@ -174,6 +182,9 @@ class PersonEvents:
         notes: list[str] = []
         news = self.activity.untold()
         for change in changes:
+            if change.kind in ("opened_in_front", "opened_behind") and self._page_opened(change):
+                notes.append(change.note())  # nobody's doing: a change of the tabs, said as such
+                continue
             if change.kind in ("switched", "opened_in_front", "opened_behind"):
                 now = change.kind != "opened_behind"
                 at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()

@@ -39,6 +39,7 @@ class TabChange:
     page: Page | None = field(default=None, compare=False)
     dialog: str = ""  # "confirm 'Delete?'", for dialog_answered
     in_front: bool = False  # for opened: the new tab is the one in front
+    opener: Page | None = field(default=None, compare=False)  # for opened_*: the tab whose page opened it
     during_call: bool = False  # closed / dialog_answered while the call ran
 
     def note(self) -> str:
@@ -107,14 +108,16 @@ class TabChanges:
             if previous.is_closed() or previous not in pages:
                 changes.append(TabChange("tab_gone", label, current))
             elif current in opened:
-                changes.append(TabChange("opened_in_front", label, current))
+                changes.append(TabChange("opened_in_front", label, current, opener=await current.opener()))
             else:
                 changes.append(TabChange("switched", label, current))
         elif current is not None and current is previous and current.url != before.current_url:
             changes.append(TabChange("navigated", await tabs.label(current), current))
         for page in opened:
             if page is not current:
-                changes.append(TabChange("opened_behind", await tabs.label(page), page))
+                changes.append(
+                    TabChange("opened_behind", await tabs.label(page), page, opener=await page.opener())
+                )
         return changes
 
     async def during(
