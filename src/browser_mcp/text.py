@@ -72,3 +72,12 @@ def clean_ref(text: str) -> str:
 
 def without_refs(text: str) -> str:
     return _REF_SUFFIX.sub("", text)
+
+
+def human_size(size: int) -> str:
+    """12 B, 3.4 KB, 1.2 MB."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from browser_mcp.errors import Problem
-from browser_mcp.text import shorten
+from browser_mcp.text import human_size, shorten
 
 # Playwright hands files to the page as one message: it refuses 50 MB or more at once.
 MAX_TOTAL_BYTES = 50 * 1024 * 1024 - 1
@@ -53,15 +53,6 @@ def read_uploads(upload_dir: str, paths: Sequence[str]) -> list[UploadFile]:
             )
         files.append(file)
     return files
-
-
-def human_size(size: int) -> str:
-    """12 B, 3.4 KB, 1.2 MB."""
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _root(upload_dir: str) -> Path:

@@ -133,15 +133,19 @@ class PersonEvents:
         watch = self.session.tabs.state(page).watch
         if watch is None or watch.navigation_reason not in _PAGE_INITIATED:
             return False
-        return at_ms - self._input_at.get(page, 0.0) > _CAUSED_BY_INPUT_MS
+        return not self._answers_input(page, at_ms)
 
     def _page_opened(self, change: TabChange) -> bool:
         """A tab a page opened by itself (its script's window.open, not in answer to the person's input; a
         click of the agent's whose popup came after its reply)."""
         if change.opener is None or change.page is None:
             return False  # the person's own new tab (ctrl+t, a bookmark)
-        at = self._visible_at.get(change.page, now_ms())
-        return at - self._input_at.get(change.opener, 0.0) > _CAUSED_BY_INPUT_MS
+        return not self._answers_input(change.opener, self._visible_at.get(change.page, now_ms()))
+
+    def _answers_input(self, page: Page, at_ms: float) -> bool:
+        """Whether something the page did at `at_ms` came soon enough after the person's input there to be
+        its answer (their click ran the script)."""
+        return at_ms - self._input_at.get(page, 0.0) <= _CAUSED_BY_INPUT_MS
 
     def _log(
         self, page: Page, at_ms: float, text: str, kind: str, *, subject: str = "", coalesce: bool = False

@@ -8,7 +8,7 @@ from playwright.async_api import Page
 
 from browser_mcp.browser.tab_state import Download
 from browser_mcp.browser.tabs import Tabs
-from browser_mcp.text import clip_argument
+from browser_mcp.text import clip_argument, human_size
 
 _URL_CHARS = 200
 
@@ -34,13 +34,5 @@ def _line(download: Download, where: str) -> str:
         return f"A download of {name}{source}{where} was cancelled."
     folder = "the browser's downloads folder (no tool here can open it)"
     if download.state == "completed":
-        return f"Downloaded {name} ({_size(download.received_bytes)}){source}{where} into {folder}."
+        return f"Downloaded {name} ({human_size(download.received_bytes)}){source}{where} into {folder}."
     return f"A download began{where}: {name}{source}, saved by the browser in {folder}."
-
-
-def _size(count: int) -> str:
-    if count < 1000:
-        return f"{count} bytes"
-    if count < 1_000_000:
-        return f"{count / 1000:.1f} KB"
-    return f"{count / 1_000_000:.1f} MB"

@@ -15,10 +15,10 @@ from pydantic import Field
 
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import note_before_action
-from browser_mcp.browser.uploads import UploadFile, human_size, read_uploads
+from browser_mcp.browser.uploads import UploadFile, read_uploads
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
-from browser_mcp.text import shorten
+from browser_mcp.text import human_size, shorten
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.input import _act, _describe_outcome
 from browser_mcp.tools.params import Element, Ref, Selector
