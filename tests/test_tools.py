@@ -450,9 +450,7 @@ async def test_a_download_is_said_and_lands_in_the_browsers_folder(
     await agent.ok("navigate", url=site.url("/downloads.html"))
     page = await agent.ok("snapshot")
     clicked = await agent.ok("click", ref=ref_of(page, 'link "Download the report"'))
-    assert re.search(r"(Downloaded 'report\.csv' \(27 B\)|A download began: 'report\.csv')", clicked), (
-        clicked
-    )
+    assert re.search(r"(Downloaded 'report\.csv' \(27 B\)|A download began: 'report\.csv')", clicked), clicked
     saved = chromium.downloads / "report.csv"
     deadline = time.monotonic() + 5
     while not saved.exists() or saved.read_bytes() != REPORT_CSV:  # the browser writes it: no event here
