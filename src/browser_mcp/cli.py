@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import sys
 
@@ -31,3 +32,6 @@ def main(argv: list[str] | None = None) -> None:
 
     with contextlib.suppress(KeyboardInterrupt):
         run(settings)
+    # All is closed by now: spare the interpreter collecting the whole heap on its way out (~0.2 s
+    # of a client's wait when it closes the server).
+    gc.freeze()

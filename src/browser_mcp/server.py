@@ -85,6 +85,7 @@ def build_server(settings: Settings) -> tuple[MCPServer[Any], Runtime]:
     async def lifespan(_: MCPServer[Any]) -> AsyncIterator[BrowserSession]:
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(session.close)
+            session.prepare()
             if neko is not None:
                 stack.push_async_callback(neko.close)
                 await neko.start()

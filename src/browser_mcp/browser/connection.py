@@ -31,7 +31,7 @@ class Connection:
         self.settings = settings
         self.browser: Browser | None = None
         self.had_browser = False
-        self._pw: Playwright | None = None
+        self._driver: asyncio.Future[Playwright] | None = None  # Playwright's driver, started once
         self._launched: LaunchedBrowser | None = None
         self._cdp_port = settings.cdp_port
         self._browser_cdp: CDPSession | None = None
@@ -62,18 +62,32 @@ class Connection:
             return False
         return True
 
+    def start_driver(self) -> None:
+        """Start Playwright's driver (a Node process, ~0.2-0.4 s) in the background: the first call
+        then finds it running instead of waiting for it."""
+        if self._driver is None:
+            self._driver = asyncio.ensure_future(async_playwright().start())
+
+    async def _playwright(self) -> Playwright:
+        self.start_driver()
+        assert self._driver is not None
+        try:
+            return await asyncio.shield(self._driver)  # a cancelled call leaves the start to finish
+        except Exception:
+            self._driver = None  # the next call tries again
+            raise
+
     async def open(
         self, on_target_created: TargetListener, on_target_info_changed: TargetListener
     ) -> Browser:
         """Attach (launching the embedded browser first if needed); new tabs are told to the listeners."""
-        if self._pw is None:
-            self._pw = await async_playwright().start()
+        playwright = await self._playwright()
         await self.drop()
         if self.settings.cdp_url is not None:
             url = self.settings.cdp_url
-            browser = await self._attach(url)
+            browser = await self._attach(playwright, url)
         else:
-            url, browser = await self._attach_embedded()
+            url, browser = await self._attach_embedded(playwright)
         self.browser = browser
         self.had_browser = True
         browser.on("disconnected", lambda gone: self._on_disconnected(gone, url))
@@ -109,19 +123,18 @@ class Connection:
         if self._launched is not None:
             await self._launched.terminate()
             self._launched = None
-        if self._pw is not None:
+        driver, self._driver = self._driver, None
+        if driver is not None:
             with contextlib.suppress(Exception):
-                await self._pw.stop()
-            self._pw = None
+                await (await driver).stop()
 
     def _on_disconnected(self, browser: Browser, url: str) -> None:
         if browser is self.browser:  # not when we disconnect on purpose
             log.warning("The browser at %s went away", url)
 
-    async def _attach(self, url: str) -> Browser:
-        assert self._pw is not None
+    async def _attach(self, playwright: Playwright, url: str) -> Browser:
         try:
-            browser = await self._pw.chromium.connect_over_cdp(
+            browser = await playwright.chromium.connect_over_cdp(
                 url, no_defaults=True, timeout=_CONNECT_TIMEOUT_S * 1000
             )
         except PlaywrightError as exc:
@@ -129,28 +142,28 @@ class Connection:
         await _refuse_if_devtools_disabled(browser, url)
         return browser
 
-    async def _attach_embedded(self) -> tuple[str, Browser]:
+    async def _attach_embedded(self, playwright: Playwright) -> tuple[str, Browser]:
         """Attach to the Chromium we launched, launching (again) if it is not there."""
         launched = self._launched
         if launched is not None and launched.is_running():
             try:
-                return launched.cdp_url, await self._attach(launched.cdp_url)
+                return launched.cdp_url, await self._attach(playwright, launched.cdp_url)
             except Problem:
                 # Closed but not yet exited, or hung: make sure it is gone, then start afresh.
                 log.warning("The embedded Chromium does not answer; starting it again")
         if launched is not None:
             await launched.terminate()
-        executable = find_browser(self.settings, self._playwright_chromium_path())
+        executable = find_browser(self.settings, _bundled_chromium(playwright))
         self._launched = await launch_chromium(self.settings, executable, self._cdp_port)
         # Keep the port across restarts so a person's tools stay attached to the same address.
         self._cdp_port = self._launched.port
-        return self._launched.cdp_url, await self._attach(self._launched.cdp_url)
+        return self._launched.cdp_url, await self._attach(playwright, self._launched.cdp_url)
 
-    def _playwright_chromium_path(self) -> str | None:
-        with contextlib.suppress(Exception):
-            assert self._pw is not None
-            return self._pw.chromium.executable_path
-        return None
+
+def _bundled_chromium(playwright: Playwright) -> str | None:
+    with contextlib.suppress(Exception):
+        return playwright.chromium.executable_path
+    return None
 
 
 async def _refuse_if_devtools_disabled(browser: Browser, url: str) -> None:

@@ -29,6 +29,10 @@ class BrowserSession:
         self.guard = NavigationGuard(self.policy, settings.url_policy_scope, self.windows)
         self.tabs = Tabs(self.windows, tab_scripts)
 
+    def prepare(self) -> None:
+        """Get ready for the first call without waiting: the browser itself is attached by that call."""
+        self.connection.start_driver()
+
     def is_connected(self) -> bool:
         return self.connection.is_connected()
 

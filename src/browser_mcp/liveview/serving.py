@@ -60,11 +60,36 @@ def with_live_view(mcp: ASGIApp, live: ASGIApp) -> ASGIApp:
 
 
 class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signals alone: in stdio mode the MCP server owns the process."""
+    """A uvicorn server that leaves signals alone (in stdio mode the MCP server owns the process) and
+    stops as soon as it is told to: the MCP client closing the server waits for it."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._stopping = asyncio.Event()
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
+
+    def stop(self) -> None:
+        self.should_exit = True
+        self._stopping.set()
+
+    async def main_loop(self) -> None:
+        # uvicorn's own loop looks at should_exit every 0.1 s; this one is woken by stop() at once.
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), 0.1)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.server_state.connections:
+            await super().shutdown(sockets)  # viewers still connected get uvicorn's graceful close
+            return
+        # Nobody is connected: nothing to wait for (uvicorn would still pause 0.1 s for connections).
+        for server in self.servers:
+            server.close()
 
 
 @contextlib.asynccontextmanager
@@ -84,7 +109,7 @@ async def serve_live_view(live: LiveView, settings: Settings) -> AsyncIterator[N
     try:
         yield
     finally:
-        server.should_exit = True
+        server.stop()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 5)
         sock.close()
