@@ -116,7 +116,10 @@ class Settings(BaseSettings):
         None, description="Profile directory of the embedded browser (default: a fresh temporary one)."
     )
     action_timeout: Annotated[float, Shown("browser", "SECONDS")] = Field(
-        5.0, gt=0, description="Seconds an element action (click, type...) may wait for its element."
+        5.0,
+        gt=0,
+        description="Seconds an element action (click, type...) may wait for its element (less when it "
+        "stays blocked on a page where nothing changes).",
     )
     navigation_timeout: Annotated[float, Shown("browser", "SECONDS")] = Field(
         30.0, gt=0, description="Seconds a navigation may take before it is reported as failed."

@@ -24,6 +24,11 @@ class Target:
     ref: str = ""
 
     @property
+    def in_top_document(self) -> bool:
+        """Not in a frame (a frame's refs are f1e3, f2e7...)."""
+        return not self.ref.startswith("f")
+
+    @property
     def label(self) -> str:
         """How replies name it: "button "Send" [e12]"."""
         return f"{self.name} [{self.ref}]" if self.ref else self.name

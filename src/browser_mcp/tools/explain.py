@@ -90,11 +90,17 @@ def is_closed_error(exc: BaseException | None) -> bool:
     return isinstance(exc, PlaywrightError) and any(marker in text for marker in _CLOSED_MARKERS)
 
 
-def explain(exc: BaseException, what: str, timeout_s: float | None = None) -> str:
-    """The sentence for a failed Playwright call; `what` names the action ("click on button 'Send'")."""
+def explain(
+    exc: BaseException, what: str, timeout_s: float | None = None, *, page_still: bool = False
+) -> str:
+    """The sentence for a failed Playwright call; `what` names the action ("click on button 'Send'").
+
+    `page_still`: the call gave up after `timeout_s` because nothing on the page changed meanwhile."""
     text = str(exc)
     if isinstance(exc, PlaywrightTimeoutError) or ("Timeout" in first_line(text) and "exceeded" in text):
         seconds = f" after {timeout_s:g} s" if timeout_s else ""
+        if page_still:
+            seconds += " (nothing on the page changed meanwhile)"
         if "intercepts pointer events" in text:
             blocker = re.findall(r"- (<.*?>) .*intercepts pointer events", text)
             by = f" ({blocker[-1]} is on top of it)" if blocker else ""

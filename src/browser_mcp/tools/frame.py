@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from pydantic import BaseModel
 
 from browser_mcp.agent_action import AgentAction
+from browser_mcp.browser.patience import GaveUp
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.tabs import Tabs
 from browser_mcp.config import Settings
@@ -226,10 +227,12 @@ async def _failure_sentence(call: ToolCall, exc: Exception) -> str:
         if is_closed_error(exc.__cause__) and not await session.still_there():
             return _gone(name)
         return str(exc)
+    what = call.doing or (f"{name} on {call.target}" if call.target else name)
+    if isinstance(exc, GaveUp):
+        return explain(exc.cause, what, exc.waited_s, page_still=True)
     if isinstance(exc, PlaywrightError):
         if not await session.still_there():
             return _gone(name)
-        what = call.doing or (f"{name} on {call.target}" if call.target else name)
         blocked = "net::ERR_BLOCKED_BY_CLIENT" in str(exc) and call.current is not None
         refused = session.guard.untold(call.tabs.state(call.page).target_id) if blocked else []
         if refused:  # the URL policy stopped the load: say that, not the browser's code for it

@@ -21,6 +21,7 @@ from browser_mcp.browser.actions import Outcome, perform
 from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
+from browser_mcp.browser.patience import act_when_possible
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.people.waiting import FieldReading, field_holds
@@ -174,6 +175,20 @@ def _load_stopped(call: ToolCall, page: Page) -> bool:
     return call.session.guard.stopped_in(call.tabs.state(page).target_id)
 
 
+def _patiently(
+    call: ToolCall, act: Callable[[Locator, float], Awaitable[Any]]
+) -> Callable[[Target], Awaitable[Any]]:
+    """`act(locator, timeout_ms)` on the target, given up early if the element stays blocked on a page
+    that does not change (browser/patience.py)."""
+
+    async def run(target: Target) -> Any:
+        attempt = functools.partial(act, target.locator)
+        state = call.tabs.state(call.page)
+        return await act_when_possible(state, attempt, _timeout_s(call), page_sees_all=target.in_top_document)
+
+    return run
+
+
 def _timeout_ms(call: ToolCall) -> float:
     return call.settings.action_timeout * 1000
 
@@ -199,16 +214,15 @@ async def click(
     double: Annotated[bool, Field(description="Double-click.")] = False,
     modifiers: Annotated[list[Modifier] | None, Field(description="Keys held during the click.")] = None,
 ) -> None:
-    timeout = _timeout_ms(call)
 
-    async def press(target: Target) -> None:
+    async def press(locator: Locator, timeout_ms: float) -> None:
         if double:
-            await target.locator.dblclick(button=button, modifiers=modifiers, timeout=timeout)
+            await locator.dblclick(button=button, modifiers=modifiers, timeout=timeout_ms)
         else:
-            await target.locator.click(button=button, modifiers=modifiers, timeout=timeout)
+            await locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
 
     verb = "double-click" if double else ("right-click" if button == "right" else "click")
-    target = await _on_element(call, ref, selector, element, verb, press)
+    target = await _on_element(call, ref, selector, element, verb, _patiently(call, press))
     call.reply.say(f"{verb.capitalize()}ed {target.label}.")
 
 
@@ -221,9 +235,13 @@ async def click(
     description="Move the mouse over an element (opens hover menus and tooltips).",
 )
 async def hover(call: ToolCall, ref: Ref = None, selector: Selector = None, element: Element = None) -> None:
-    timeout = _timeout_ms(call)
     target = await _on_element(
-        call, ref, selector, element, "hover over", lambda t: t.locator.hover(timeout=timeout)
+        call,
+        ref,
+        selector,
+        element,
+        "hover over",
+        _patiently(call, lambda locator, timeout_ms: locator.hover(timeout=timeout_ms)),
     )
     call.reply.say(f"Hovered {target.label}.")
 
@@ -355,14 +373,13 @@ async def select_option(
     selector: Selector = None,
     element: Element = None,
 ) -> None:
-    timeout = _timeout_ms(call)
     target = await _on_element(
         call,
         ref,
         selector,
         element,
         "choose an option in",
-        lambda t: t.locator.select_option(values, timeout=timeout),
+        _patiently(call, lambda locator, timeout_ms: locator.select_option(values, timeout=timeout_ms)),
         sets_value=True,
         instant=True,
     )
