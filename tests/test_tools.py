@@ -234,6 +234,29 @@ async def test_type_with_submit_presses_enter(agent: Agent, person: Person, site
     await expect(tab.locator("#result")).to_have_text("Searched cats")
 
 
+async def test_typing_into_a_search_box_shows_the_suggestions_its_page_brings(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A combobox whose page lists suggestions after a pause and a fetch: type's reply shows them with refs
+    (no snapshot needed to pick one), key by key too; a plain field after it is not kept waiting."""
+    tab = await open_page(agent, person, site, "/typeahead.html")
+    snapshot = await agent.ok("snapshot")
+    field = ref_of(snapshot, 'combobox "From"')
+
+    reply = await agent.ok("type", ref=field, text="Par")
+    assert 'option "Paris"' in reply and 'option "Parma"' in reply and "Prague" not in reply, reply
+    await agent.ok("click", ref=ref_of(reply, 'option "Parma"'))
+    await expect(tab.locator("#chosen")).to_have_text("From Parma")
+
+    reply = await agent.ok("type", ref=field, text="Pr", slowly=True)
+    assert 'option "Prague"' in reply, reply
+
+    started = time.monotonic()
+    reply = await agent.ok("type", ref=ref_of(snapshot, 'textbox "Name"'), text="Ada")
+    assert reply.startswith("Typed 3 characters"), reply
+    assert time.monotonic() - started < 0.5, "a plain field waited for suggestions"
+
+
 async def test_type_slowly_sends_one_keydown_per_character(agent: Agent, person: Person, site: Site) -> None:
     """type(slowly=True) types key by key (one keydown each) and still replaces the field's text."""
     tab = await open_page(agent, person, site, "/tools_lab.html")

@@ -22,6 +22,7 @@ from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.browser.patience import act_when_possible
+from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.people.waiting import FieldReading, field_holds
@@ -67,6 +68,8 @@ SLOW_TYPING_LIMIT = 500
 KEY_DELAY_MS = 30
 # Keys sent per round trip: a cancelled call stops typing within one round (~0.6 s).
 _KEYS_PER_ROUND = 20
+# Roles of fields that may show suggestions as one types (browser/suggestions.py).
+_MAY_SUGGEST = ("combobox", "searchbox")
 _LISTED = 10  # values or fields a reply names one by one; the rest are counted
 _TITLE_CHARS = 150
 _URL_CHARS = 300
@@ -282,6 +285,11 @@ async def type_text(
 
     async def write(target: Target) -> None:
         locator = target.locator
+        # A combobox may show suggestions once its page has reacted (a debounce, a fetch): the reply waits
+        # for them. Known from the snapshot's role: a plain field costs no question to the page.
+        offers_list = not submit and call.tabs.state(call.page).refs.get(target.ref, "").startswith(
+            _MAY_SUGGEST
+        )
         if slowly:
             await locator.click(timeout=timeout)
             # Typing over a selection replaces it, as without `slowly`, with no extra key events.
@@ -295,6 +303,8 @@ async def type_text(
                 if refusal is not None:
                     raise Problem(refusal) from exc
                 raise
+        if offers_list:
+            await wait_for_suggestions(locator)
         if submit:
             # After Enter the page may well empty the field: what it held is read just before.
             with contextlib.suppress(PlaywrightError):
