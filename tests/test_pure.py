@@ -773,6 +773,16 @@ def test_page_changes_say_what_went_and_a_rename_is_a_change() -> None:
     assert describe_changes(_FORM, gone) == 'No longer shown: heading "Book" [level=1] [ref=e2]'
 
 
+def test_page_changes_say_which_items_a_shorter_list_lost() -> None:
+    """Suggestions narrowing as one types: the items that went are named, not taken for renamed ones."""
+    before = '- listbox "Cities" [ref=e4]:\n  - option "Paris" [ref=e5]\n  - option "Parma" [ref=e6]'
+    after = '- listbox "Cities" [ref=e4]:\n  - option "Prague" [ref=e7]'
+    assert describe_changes(before, after) == (
+        'The page now shows:\nin listbox "Cities" [ref=e4]:\n  - option "Prague" [ref=e7]\n'
+        'No longer shown: option "Paris" [ref=e5]; option "Parma" [ref=e6]'
+    )
+
+
 def test_page_changes_stay_within_their_budget_in_whole_lines() -> None:
     many = _FORM + "".join(f'\n  - link "Result number {i}" [ref=e{100 + i}]' for i in range(300))
     told = describe_changes(_FORM, many)

@@ -175,13 +175,15 @@ def describe_changes(
         added.extend(j for j in range(j1, j2) if j not in quiet and not new[j].empty)
         new_refs = {new[j].ref for j in range(j1, j2)}
         new_keys = {new[j].key.strip() for j in range(j1, j2)}
+        # As many lines in as out: each is the one before it, changed. A list that shrank lost items.
+        one_for_one = i2 - i1 == j2 - j1
         for i in range(i1, i2):
             line = old[i]
             if (
                 line.empty
                 or i in quiet_old
                 or (line.ref in new_refs if line.ref else line.key.strip() in new_keys)
-                or _renamed(line, new, j1 + (i - i1), j2)
+                or (one_for_one and _renamed(line, new, j1 + (i - i1), j2))
             ):
                 continue
             if line.ref is None and line.key.strip().startswith("- /"):
