@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Literal
@@ -147,19 +148,21 @@ async def _describe_outcome(
     *,
     sets_value: bool = False,
     shown_by_dom: bool = False,
-) -> None:
-    """A navigation's new page, then what the page now shows that it did not before."""
+) -> bool:
+    """A navigation's new page, then what the page now shows that it did not before. True if it said
+    anything."""
     page = call.current
     if page is None or page.is_closed() or outcome.dialog_opened:
-        return
+        return False
     if _load_stopped(call, page):
-        return
-    if outcome.navigated or page.url != url_before:
+        return False
+    navigated = outcome.navigated or page.url != url_before
+    if navigated:
         title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
         loading = " (still loading)" if outcome.still_loading else ""
         call.reply.effect(f"Page: {quoted(title)}({clip_argument(page.url, _URL_CHARS)}){loading}.")
         if outcome.still_loading:
-            return
+            return True
     shows = await changes_after_action(
         call.session,
         page,
@@ -170,6 +173,8 @@ async def _describe_outcome(
     )
     if shows and not _load_stopped(call, page):
         call.reply.effect(shows)
+        return True
+    return navigated
 
 
 def _load_stopped(call: ToolCall, page: Page) -> bool:
@@ -504,14 +509,35 @@ async def scroll(
         return
     dx = {"left": -amount, "right": amount}.get(direction, 0)
     dy = {"up": -amount, "down": amount}.get(direction, 0)
+    url_before = page.url
+    await note_before_action(call.session, page, _timeout_s(call))
     x0, y0, max_x, max_y = await page.evaluate(_SCROLL_PLACE_JS)
     can_move = (dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)
-    await _act(call, AgentIntent("scroll", f"scroll {direction}"), lambda: page.mouse.wheel(dx, dy))
     frames = _SCROLL_FRAMES if can_move else 1
-    x, y, max_x, max_y = await page.evaluate(_SCROLL_LANDED_JS, [x0, y0, frames])
+
+    async def wheel() -> list[int]:
+        await page.mouse.wheel(dx, dy)
+        # Until it lands, asked over the tab's own session: the requests the page made as it scrolled (more
+        # of a feed) are reported there before the answer, and the action's settling waits for them.
+        watch = call.tabs.state(page).watch
+        landing = f"({_SCROLL_LANDED_JS})({json.dumps([x0, y0, frames])})"
+        landed = await watch.evaluate(landing) if watch else await page.evaluate(landing)
+        return [int(n) for n in landed]
+
+    outcome = await _act(call, AgentIntent("scroll", f"scroll {direction}"), wheel)
+    x, y, max_x, max_y = outcome.value or [x0, y0, max_x, max_y]
+    grew = ""
+    if outcome.value is not None:
+        changed = await _describe_outcome(call, outcome, url_before, shown_by_dom=True)
+        if changed and not page.is_closed():  # it may have grown
+            bottom = (await page.evaluate(_SCROLL_PLACE_JS))[3]
+            grew = f"; it loaded more as it scrolled: bottom now at y={bottom}" if bottom > max_y else ""
     if (x, y) != (x0, y0):
+        moved = abs(x - x0) + abs(y - y0)
+        short = f" (to its {_EDGES[direction]})" if moved < amount else ""
         call.reply.say(
-            f"Scrolled {direction} by {amount} px; page position now x={x}, y={y} (bottom at y={max_y})."
+            f"Scrolled {direction} by {moved} px{short}; page position now x={x}, y={y} (bottom at "
+            f"y={max_y}{grew})."
         )
     elif can_move:
         call.reply.say(
