@@ -292,6 +292,32 @@ async def test_fill_form_fills_every_kind_of_field_then_submit(
     await expect(tab.locator("#out")).to_have_text("Submitted Ada / par / veggie / aisle")
 
 
+async def test_fill_form_takes_a_combobox_that_is_a_text_field_and_a_slider_drawn_by_the_page(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """Fields as the snapshot names them: a text input with suggestions is a "combobox" (filled with the
+    text, not refused as no <select>); a role=slider element is set with its keys, as a person would."""
+    tab = await open_page(agent, person, site, "/widgets.html")
+    snapshot = await agent.ok("snapshot")
+    colour, brightness = ref_of(snapshot, 'combobox "Colour"'), ref_of(snapshot, 'slider "Brightness"')
+
+    await agent.ok(
+        "fill_form",
+        fields=[
+            {"ref": colour, "type": "combobox", "value": "Green"},
+            {"ref": brightness, "type": "slider", "value": "70"},
+        ],
+    )
+    await expect(tab.locator("#colour")).to_have_value("Green")
+    await expect(tab.locator("#brightness")).to_have_attribute("aria-valuenow", "70")
+
+    await agent.ok("fill_form", fields=[{"ref": brightness, "type": "slider", "value": "100"}])
+    await expect(tab.locator("#brightness")).to_have_attribute("aria-valuenow", "100")
+    error = await agent.fails("fill_form", fields=[{"ref": brightness, "type": "slider", "value": "33"}])
+    assert f'slider "Brightness" [{brightness}] stopped at 30' in error, error
+    await expect(tab.locator("#brightness")).to_have_attribute("aria-valuenow", "30")
+
+
 async def test_select_option_by_label_and_by_value(agent: Agent, person: Person, site: Site) -> None:
     """select_option picks an option by its visible label or by its value."""
     tab = await open_page(agent, person, site, "/form.html")

@@ -1,10 +1,12 @@
-"""Whether an element takes typed text, and what it is when it does not (the type tool's refusal)."""
+"""Whether an element takes typed text, and what it is when it does not (the type tool's refusal); setting
+a slider that is not an <input> with its keys."""
 
 from __future__ import annotations
 
 import re
 
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator
 
 from browser_mcp.browser.locate import Target
 from browser_mcp.text import shorten, with_article
@@ -99,3 +101,38 @@ async def _what_it_is(target: Target) -> str:
         return "an element"
     named = shorten(str(name), _NAME_CHARS)
     return with_article(str(role)) + (f' "{named}"' if named else "")
+
+
+# [value, min, max] of an element with role=slider, from its aria-value* (null where not a number).
+_SLIDER_JS = """el => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax'].map(name => {
+  const value = parseFloat(el.getAttribute(name));
+  return Number.isFinite(value) ? value : null;
+})"""
+_SLIDER_KEYS = 200  # presses at most: a slider of 0-100 in steps of 1 needs 100
+
+
+async def slide_to(locator: Locator, wanted: float, timeout_ms: float) -> float | None:
+    """Move a slider that is not an <input type=range> (an element with role=slider and aria-valuenow) to
+    `wanted` with its keys, as a person would: Home or End for its ends, else the arrows one step at a
+    time, stopping at the step nearest `wanted`. Returns the value it has then (None: it has none)."""
+    now, low, high = await locator.evaluate(_SLIDER_JS, timeout=timeout_ms)
+    if now is None:
+        return None
+    if low is not None and wanted <= low:
+        await locator.press("Home", timeout=timeout_ms)
+    elif high is not None and wanted >= high:
+        await locator.press("End", timeout=timeout_ms)
+    else:
+        up = wanted > now
+        key, back = ("ArrowRight", "ArrowLeft") if up else ("ArrowLeft", "ArrowRight")
+        for _ in range(_SLIDER_KEYS):
+            if now == wanted or (now > wanted) == up:
+                break
+            await locator.press(key, timeout=timeout_ms)
+            before, now = now, (await locator.evaluate(_SLIDER_JS, timeout=timeout_ms))[0]
+            if now is None or now == before:  # it does not move with keys (or at an end)
+                break
+            if (now > wanted) == up and abs(now - wanted) > abs(before - wanted):
+                await locator.press(back, timeout=timeout_ms)  # one step past: the one before was nearer
+    value: float | None = (await locator.evaluate(_SLIDER_JS, timeout=timeout_ms))[0]
+    return value

@@ -19,7 +19,7 @@ from playwright.async_api import Locator, Page
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
-from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field
+from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field, slide_to
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.browser.patience import act_when_possible
@@ -448,6 +448,9 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
         try:
             await locator.fill(field.value, timeout=timeout_ms)
         except PlaywrightError as exc:  # as for type: say what the element is
+            if field.type == "slider" and NOT_FILLABLE.search(str(exc)):
+                await _slide(target, field.value, timeout_ms)  # a slider of the page's own (role=slider)
+                return
             refusal = await not_a_text_field(target, "fill_form") if NOT_FILLABLE.search(str(exc)) else None
             if refusal is not None and field.type == "textbox":
                 raise Problem(refusal) from exc
@@ -455,8 +458,28 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
         await locator.set_checked(wanted, timeout=timeout_ms)
-    else:  # combobox
-        await locator.select_option(field.value, timeout=timeout_ms)
+    else:  # combobox: a <select>, or a text field that suggests values (a list, a search box)
+        try:
+            await locator.select_option(field.value, timeout=timeout_ms)
+        except PlaywrightError as exc:
+            if "not a <select>" not in str(exc):
+                raise
+            await locator.fill(field.value, timeout=timeout_ms)
+
+
+async def _slide(target: Target, value: str, timeout_ms: float) -> None:
+    try:
+        wanted = float(value)
+    except ValueError:
+        raise Problem(f"{target.label} is a slider: give it a number, not {quote_argument(value)}.") from None
+    reached = await slide_to(target.locator, wanted, timeout_ms)
+    if reached is None:
+        raise Problem(f"{target.label} does not say its value (no aria-valuenow): click or drag it instead.")
+    if reached != wanted:
+        raise Problem(
+            f"{target.label} stopped at {reached:g}, the nearest value its keys reach to {wanted:g}: it is "
+            "set to that."
+        )
 
 
 @tool(
