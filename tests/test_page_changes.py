@@ -175,3 +175,19 @@ async def test_what_typing_changes_without_touching_the_tree_is_said(agent: Agen
         "type", ref=ref_of(page, 'textbox "Email for the receipt"'), text="ada@example.com"
     )
     assert re.search(r"No longer shown: [^\n]*Enter an email address", valid), valid
+
+
+async def test_what_changes_by_itself_is_not_said_to_be_what_the_action_did(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A clock and a video's time tick on their own: the reply to a click says what the click did, not the
+    time they show now (which every reply would repeat)."""
+    await agent.ok("navigate", url=site.url("/clock.html"))
+    save = ref_of(await agent.ok("snapshot"), 'button "Save"')
+    tab = await person.tab_in_front()
+    ticks = int(await tab.evaluate("document.body.dataset.ticks"))
+    await tab.wait_for_function(f"Number(document.body.dataset.ticks) >= {ticks + 6}")  # a model's pause
+
+    reply = await agent.ok("click", ref=save)
+    assert "status" in shown_part(reply) and "Saved" in reply, reply
+    assert "12:00:" not in reply and "/ 3:45" not in reply, reply

@@ -42,6 +42,9 @@ _FOCUS_MARK = " [active]"
 _EMPTY = re.compile(r"^- [\w-]+$")
 _FOCUSED_FIELD = re.compile(r"^- (?:textbox|searchbox|combobox|spinbutton|slider)\b.*\[active\]")
 # A container holding nothing else worth naming ("generic [ref=e3]:") is not a useful "in ..." context.
+# The text a line shows after its role, name and marks: "- text: 0:13", "- timer [ref=e4]: 0:13".
+_LINE_TEXT = re.compile(r'^\s*- (?:text|[\w-]+(?: "(?:[^"\\]|\\.)*")?(?: \[[^\]]*\])*): (.+)$')
+_SHORT_LINE = 60  # a line this short holding a restless text shows little else
 _BARE_CONTAINER = re.compile(r"^- (?:generic|group|list|listitem|none|presentation)(?: \[[^\]]*\])*:?$")
 
 
@@ -55,6 +58,16 @@ class _Line:
     def key(self) -> str:
         """What is compared: the line without focus marks."""
         return self.text.replace(_FOCUS_MARK, "")
+
+    def shows(self, texts: Collection[str]) -> bool:
+        """The line's own text is one of `texts`, or a short line holds one (a clock's "0:13 / 3:45")."""
+        found = _LINE_TEXT.match(self.text)
+        if not found or not texts:
+            return False
+        own = " ".join(found.group(1).strip('"').split())
+        return any(
+            own == text or (len(own) <= _SHORT_LINE and len(text) >= 2 and text in own) for text in texts
+        )
 
     @property
     def empty(self) -> bool:
@@ -105,6 +118,7 @@ async def changes_after_action(
         snapshot.text,
         acted_on={*acted_on, *before.set_by_agent},
         focused_field_set=sets_value and not acted_on,
+        restless=snapshot.changes.restless if snapshot.changes else (),
     )
 
 
@@ -153,12 +167,14 @@ def describe_changes(
     *,
     acted_on: Collection[str] = (),
     focused_field_set: bool = False,
+    restless: Collection[str] = (),
     max_chars: int = CHANGES_MAX_CHARS,
 ) -> str | None:
     """What `after` shows that `before` did not, and what it no longer shows; None if nothing.
 
     The action's own change is left out: the elements `acted_on` (refs), and with `focused_field_set` the
-    field that has the focus after it (typing into a field named by a selector).
+    field that has the focus after it (typing into a field named by a selector). So is what shows the
+    `restless` texts, of elements that change by themselves (a clock, a video's time).
     """
     old, new = _lines(before), _lines(after)
     matcher = difflib.SequenceMatcher(
@@ -172,7 +188,9 @@ def describe_changes(
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        added.extend(j for j in range(j1, j2) if j not in quiet and not new[j].empty)
+        added.extend(
+            j for j in range(j1, j2) if j not in quiet and not new[j].empty and not new[j].shows(restless)
+        )
         new_refs = {new[j].ref for j in range(j1, j2)}
         new_keys = {new[j].key.strip() for j in range(j1, j2)}
         # As many lines in as out: each is the one before it, changed. A list that shrank lost items.

@@ -11,13 +11,14 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
-# In our world: [DOM changes, input events] since the document began (see _SCRIPT).
+# In our world: [DOM changes, input events] since the document began, and the texts of elements that
+# change by themselves (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
@@ -55,12 +56,42 @@ _SCRIPT = f"""(() => {{
     for (const node of nodes) if (!ours(node)) return false;
     return true;
   }};
+  // Elements that change by themselves (a clock, a video's time, a countdown): changed twice or more in
+  // the last seconds, each time with no input just before. What they show is not news of an action.
+  let lastInput = 0;
+  for (const type of ['pointerdown', 'keydown', 'input', 'change', 'wheel']) {{
+    document.addEventListener(type, () => {{ lastInput = performance.now(); }}, true);
+  }}
+  const restless = new Map();  // element -> when it changed (the last 3 times), with no input before
+  const noteChange = (node, now) => {{
+    const element = node.nodeType === 1 ? node : node.parentElement;
+    if (!element) return;
+    const times = restless.get(element) || [];
+    if (times.length && now - times[times.length - 1] < 50) return;  // the same change, in parts
+    times.push(now);
+    if (times.length > 3) times.shift();
+    restless.delete(element);
+    restless.set(element, times);
+    if (restless.size > 200) restless.delete(restless.keys().next().value);
+  }};
+  const restlessTexts = () => {{
+    const now = performance.now(), texts = [];
+    for (const [element, times] of restless) {{
+      if (!element.isConnected || now - times[times.length - 1] > 5000) {{ restless.delete(element); continue; }}
+      if (times.length < 2) continue;
+      const text = element.textContent.replace(/\\s+/g, ' ').trim();
+      if (text && text.length <= 100) texts.push(text);
+    }}
+    return texts.slice(-20);
+  }};
   // Cheap per record: a page that builds itself fires thousands while it loads.
   const count = records => {{
+    const now = performance.now(), untouched = now - lastInput > 1000;
     for (const record of records) {{
       if (ours(record.target)) continue;
       if (record.type === 'childList' && onlyOurs(record.addedNodes) && onlyOurs(record.removedNodes)) continue;
       mutations++;
+      if (untouched && record.type !== 'attributes') noteChange(record.target, now);
     }}
   }};
   const counter = new MutationObserver(count);
@@ -111,7 +142,7 @@ _SCRIPT = f"""(() => {{
     count(counter.takeRecords());
     if (lookInto(document)) mutations++;
     typedInto = new WeakSet();
-    return [mutations, inputs];
+    return [mutations, inputs, restlessTexts()];
   }};
 }})()"""
 
@@ -119,11 +150,14 @@ _SCRIPT = f"""(() => {{
 _SAME_DOCUMENT = ("sameDocument", "historySameDocument")
 
 
-class PageChanges(NamedTuple):
-    """The page's own counts of its changes (see _SCRIPT)."""
+@dataclass(frozen=True)
+class PageChanges:
+    """The page's own counts of its changes (see _SCRIPT); equal counts: the page has not changed."""
 
     mutations: int  # DOM changes
     inputs: int  # input and change events in its fields, focus and pointer moves, toggles, resizes
+    # The short texts of elements that change by themselves (a clock): not news of an action.
+    restless: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -189,9 +223,12 @@ class TabWatch:
     async def changes(self, timeout_s: float = 2.0) -> PageChanges | None:
         """How many times the page changed so far (None: not counted in this document)."""
         counts = await self.evaluate(f"globalThis.{CHANGES_FUNCTION}?.() ?? null", timeout_s=timeout_s)
-        if not (isinstance(counts, list) and len(counts) == 2 and all(isinstance(n, int) for n in counts)):
+        if not (isinstance(counts, list) and len(counts) == 3):
             return None
-        return PageChanges(counts[0], counts[1])
+        mutations, inputs, restless = counts
+        if not (isinstance(mutations, int) and isinstance(inputs, int) and isinstance(restless, list)):
+            return None
+        return PageChanges(mutations, inputs, tuple(str(text) for text in restless))
 
     async def evaluate(self, expression: str, *, timeout_s: float = 5.0) -> Any:
         """Evaluate `expression` in our world (the page's DOM, none of its scripts); return its value."""
