@@ -31,6 +31,11 @@ _TITLE_TIMEOUT_S = 1.0
 _NEW_TAB_REPORT_WAIT_S = 1.5
 _DIALOG_TEXT_CHARS = 80
 _WARM_UP_TIMEOUT_MS = 10_000
+_IDLE_WAIT_S = 1.0
+# Resolves when the renderer has a moment with nothing to do (at most _IDLE_WAIT_S from now).
+_IDLE_JS = (
+    f"new Promise(done => requestIdleCallback(() => done(0), {{ timeout: {int(_IDLE_WAIT_S * 1000)} }}))"
+)
 
 
 @dataclass(frozen=True)
@@ -320,20 +325,23 @@ class Tabs:
                 self._warm_up(page)
 
     def _warm_up(self, page: Page) -> None:
-        """Have Playwright set up its helper script in the new document now, in the background: the
-        first snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows. Not
-        for the agent's navigations: the look ahead does it, and the renderer busy with it would
-        hold the agent's next call (a navigation straight after one paid ~30 ms)."""
+        """Have Playwright set up its helper script in the new document, in the background: the first
+        snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows. Once the page
+        has loaded and its renderer is idle: the person's page is not held up while it loads. Not for
+        the agent's navigations: the look ahead does it, and the renderer busy with it would hold the
+        agent's next call (a navigation straight after one paid ~30 ms)."""
         if page in self._warming:
             return
-        task = asyncio.ensure_future(self._touch(page))
+        task = asyncio.ensure_future(self._touch(page, self.state(page)))
         self._warming[page] = task
         task.add_done_callback(lambda _: self._warming.pop(page, None))
 
     @staticmethod
-    async def _touch(page: Page) -> None:
+    async def _touch(page: Page, state: TabState) -> None:
         with contextlib.suppress(Exception):  # a tab that closed or navigated on: nothing to warm
-            await page.wait_for_load_state("domcontentloaded", timeout=_WARM_UP_TIMEOUT_MS)
+            await page.wait_for_load_state("load", timeout=_WARM_UP_TIMEOUT_MS)
+            if state.watch is not None:
+                await state.watch.evaluate(_IDLE_JS, timeout_s=_IDLE_WAIT_S + 1)
             await page.locator(":root").count()
 
     def _on_dialog(self, dialog: Dialog) -> None:
