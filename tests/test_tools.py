@@ -374,14 +374,18 @@ async def test_scroll_by_pixels_and_to_an_element(agent: Agent, person: Person, 
     assert reply.startswith("The page did not move: it fits in the window."), reply
 
 
-async def test_scrolling_an_endless_feed_says_what_it_loaded(agent: Agent, person: Person, site: Site) -> None:
+async def test_scrolling_an_endless_feed_says_what_it_loaded(
+    agent: Agent, person: Person, site: Site
+) -> None:
     """A feed that fetches more stories as it nears its end: the scroll that gets there says how far the
     page really moved, and its reply shows the new stories with refs (no snapshot needed to read them)."""
     tab = await open_page(agent, person, site, "/feed.html")
     bottom = await tab.evaluate("document.documentElement.scrollHeight - innerHeight")
 
     reply = await agent.ok("scroll", direction="down", amount=bottom + 400)
-    assert reply.startswith(f"Scrolled down by {bottom} px (to its bottom); page position now x=0, y={bottom}")
+    assert reply.startswith(
+        f"Scrolled down by {bottom} px (to its bottom); page position now x=0, y={bottom}"
+    )
     assert "it loaded more as it scrolled: bottom now at y=" in reply, reply
     assert 'heading "Story 9"' in reply and 'heading "Story 13"' in reply, reply
     await agent.ok("click", ref=ref_of(reply, 'link "Read story 13"'))
