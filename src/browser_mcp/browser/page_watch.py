@@ -17,8 +17,8 @@ from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
-# In our world: [DOM changes, input events] since the document began, and the texts of elements that
-# change by themselves (see _SCRIPT).
+# In our world: [DOM changes, input events] since the document was parsed (null before), and the texts
+# of elements that change by themselves (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
@@ -96,7 +96,12 @@ _SCRIPT = f"""(() => {{
   }};
   const counter = new MutationObserver(count);
   const watching = {{ subtree: true, childList: true, characterData: true, attributes: true }};
-  counter.observe(document, watching);
+  // Once the parser is done (readyState 'interactive', before deferred scripts run): a record per node the
+  // parser adds would slow every page's load. A page still being parsed has no counts (a view of it is
+  // never reused).
+  const parsed = () => document.readyState !== 'loading';
+  if (parsed()) counter.observe(document, watching);
+  else document.addEventListener('readystatechange', () => counter.observe(document, watching), {{ once: true }});
   // Changes no observer sees are looked for when the counts are asked for:
   // - web components draw in shadow roots, which an observer of the document does not see: each open one
   //   is observed too (ours are closed); a root new since counts as a change (it was not watched before);
@@ -139,6 +144,7 @@ _SCRIPT = f"""(() => {{
   }}
   window.addEventListener('resize', moved, true);
   globalThis.{CHANGES_FUNCTION} = () => {{
+    if (!parsed()) return null;
     count(counter.takeRecords());
     if (lookInto(document)) mutations++;
     typedInto = new WeakSet();
