@@ -152,31 +152,25 @@ async def test_an_element_blocked_on_a_page_that_does_not_change_fails_early_and
     moves fails within about a second, saying so; a button under a spinner while a fetch runs, or disabled
     while a countdown runs, is waited for and clicked."""
     async with stdio_agent("--cdp-url", chromium.cdp_url, "--overlay-ms", "0") as agent:
-        await agent.ok("navigate", url=site.url("/overlay.html"))
-        error, elapsed = await timed_failure(agent, "click", selector="#under")
-        assert "covered" in error and "nothing on the page changed" in error, error
-        assert elapsed < 3.0, f"the error took {elapsed:.1f} s: the whole action timeout"
-        await agent.ok("navigate", url=site.url("/form.html"))
-        error, elapsed = await timed_failure(agent, "click", selector="text=Disabled")
-        assert "disabled" in error and "nothing on the page changed" in error, error
-        assert elapsed < 3.0, f"the error took {elapsed:.1f} s: the whole action timeout"
+        for page, selector, reason in (
+            ("/overlay.html", "#under", "covered"),
+            ("/form.html", "text=Disabled", "disabled"),
+        ):
+            await agent.ok("navigate", url=site.url(page))
+            error, elapsed = await timed_failure(agent, "click", selector=selector)
+            assert reason in error and "nothing on the page changed" in error, error
+            assert elapsed < 3.0, f"the error took {elapsed:.1f} s: the whole action timeout"
 
         tab = await person.tab_in_front()
-        await agent.ok("navigate", url=site.url("/patience.html?s=2.5"))
-        started = time.monotonic()
-        await agent.ok("click", selector="#save")
-        await expect(tab.locator("#out")).to_have_text("Saved")
-        assert time.monotonic() - started > 1.5, (
-            "clicked before the spinner went: it did not cover the button"
-        )
-
-        await agent.ok("navigate", url=site.url("/patience.html?ticks=12"))
-        started = time.monotonic()
-        await agent.ok("click", selector="#send")
-        await expect(tab.locator("#out")).to_have_text("Sent")
-        assert time.monotonic() - started > 1.5, (
-            "clicked before the countdown ended: the button was not disabled"
-        )
+        for query, selector, done, blocker in (
+            ("s=2.5", "#save", "Saved", "the spinner went: it did not cover the button"),
+            ("ticks=12", "#send", "Sent", "the countdown ended: the button was not disabled"),
+        ):
+            await agent.ok("navigate", url=site.url(f"/patience.html?{query}"))
+            started = time.monotonic()
+            await agent.ok("click", selector=selector)
+            await expect(tab.locator("#out")).to_have_text(done)
+            assert time.monotonic() - started > 1.5, f"clicked before {blocker}"
 
 
 # --- navigation ------------------------------------------------------------------------------
