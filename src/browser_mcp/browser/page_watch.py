@@ -78,7 +78,8 @@ _SCRIPT = f"""(() => {{
     const now = performance.now(), texts = [];
     for (const [element, times] of restless) {{
       if (!element.isConnected || now - times[times.length - 1] > 5000) {{ restless.delete(element); continue; }}
-      if (times.length < 2) continue;
+      // A container of many (a feed, a chat) is no clock: its whole text is not read at each count.
+      if (times.length < 2 || element.childElementCount > 5) continue;
       const text = element.textContent.replace(/\\s+/g, ' ').trim();
       if (text && text.length <= 100) texts.push(text);
     }}
