@@ -799,6 +799,30 @@ def test_page_changes_say_which_items_a_shorter_list_lost() -> None:
     )
 
 
+def test_page_changes_say_a_moved_element_is_in_its_new_place_not_gone() -> None:
+    """A card dragged to another list is shown where it is now, and not said to be gone."""
+    before = (
+        '- heading "Todo" [level=2] [ref=e3]\n- list "Todo" [ref=e4]:\n  - listitem [ref=e5]: Write tests\n'
+        '  - listitem [ref=e6]: Fix bug\n- heading "Done" [level=2] [ref=e7]\n- list "Done" [ref=e8]'
+    )
+    after = (
+        '- heading "Todo" [level=2] [ref=e3]\n- list "Todo" [ref=e4]:\n  - listitem [ref=e6]: Fix bug\n'
+        '- heading "Done" [level=2] [ref=e7]\n- list "Done" [ref=e8]:\n  - listitem [ref=e5]: Write tests'
+    )
+    assert describe_changes(before, after) == (
+        'The page now shows:\n- list "Done" [ref=e8]:\n  - listitem [ref=e5]: Write tests'
+    )
+
+
+def test_page_changes_end_a_line_in_a_colon_only_when_lines_follow_under_it() -> None:
+    """A link renamed, its /url the same: its line shows no colon with nothing under it."""
+    before = '- navigation [ref=e2]:\n  - link "Cart (0)" [ref=e5]:\n    - /url: /cart'
+    after = '- navigation [ref=e2]:\n  - link "Cart (1)" [ref=e9]:\n    - /url: /cart'
+    assert describe_changes(before, after) == (
+        'The page now shows:\nin navigation [ref=e2]:\n  - link "Cart (1)" [ref=e9]'
+    )
+
+
 def test_page_changes_stay_within_their_budget_in_whole_lines() -> None:
     many = _FORM + "".join(f'\n  - link "Result number {i}" [ref=e{100 + i}]' for i in range(300))
     told = describe_changes(_FORM, many)

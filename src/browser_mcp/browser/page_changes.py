@@ -45,6 +45,7 @@ _FOCUSED_FIELD = re.compile(r"^- (?:textbox|searchbox|combobox|spinbutton|slider
 # The text a line shows after its role, name and marks: "- text: 0:13", "- timer [ref=e4]: 0:13".
 _LINE_TEXT = re.compile(r'^\s*- (?:text|[\w-]+(?: "(?:[^"\\]|\\.)*")?(?: \[[^\]]*\])*): (.+)$')
 _SHORT_LINE = 60  # a line this short holding a restless text shows little else
+_PARENT_LINE_END = re.compile(r"\]:$")  # "- link "Cart" [ref=e5] [cursor=pointer]:"
 _BARE_CONTAINER = re.compile(r"^- (?:generic|group|list|listitem|none|presentation)(?: \[[^\]]*\])*:?$")
 
 
@@ -185,13 +186,13 @@ def describe_changes(
     quiet_old = _subtree_indexes(old, own)
     added: list[int] = []
     gone: list[str] = []
+    still_there = {line.ref for line in new if line.ref}  # an element moved elsewhere has not gone
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         added.extend(
             j for j in range(j1, j2) if j not in quiet and not new[j].empty and not new[j].shows(restless)
         )
-        new_refs = {new[j].ref for j in range(j1, j2)}
         new_keys = {new[j].key.strip() for j in range(j1, j2)}
         # As many lines in as out: each is the one before it, changed. A list that shrank lost items.
         one_for_one = i2 - i1 == j2 - j1
@@ -200,7 +201,7 @@ def describe_changes(
             if (
                 line.empty
                 or i in quiet_old
-                or (line.ref in new_refs if line.ref else line.key.strip() in new_keys)
+                or (line.ref in still_there if line.ref else line.key.strip() in new_keys)
                 or (one_for_one and _renamed(line, new, j1 + (i - i1), j2))
             ):
                 continue
@@ -274,7 +275,7 @@ def _block(lines: Sequence[_Line], indexes: Sequence[int]) -> list[str]:
         # A run ends at a gap, or where it climbs out of the element its first line is in.
         if run and (index != run[-1] + 1 or lines[index].depth < lines[run[0]].depth):
             context = _parent(lines, run[0])
-            body = _dedent([lines[i].text for i in run])
+            body = _no_empty_parents(_dedent([lines[i].text for i in run]))
             if context and context != last_context:
                 out.append(f"in {context}:")
             indent = "  " if context else ""
@@ -301,6 +302,21 @@ def _parent(lines: Sequence[_Line], index: int) -> str | None:
 
 def _summary(line: _Line) -> str:
     return shorten(line.key.strip().removeprefix("- ").rstrip(":"), _GONE_CHARS)
+
+
+def _no_empty_parents(texts: Sequence[str]) -> list[str]:
+    """An element line ending in ":" with none of its lines shown under it (a link whose /url did not
+    change) loses the colon: nothing is left out below it."""
+    out = list(texts)
+    for i, text in enumerate(out):
+        below = out[i + 1] if i + 1 < len(out) else ""
+        if _PARENT_LINE_END.search(text) and _indent_of(below) <= _indent_of(text):
+            out[i] = text[:-1]
+    return out
+
+
+def _indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip(" ")) if text else -1
 
 
 def _dedent(texts: Sequence[str]) -> list[str]:
