@@ -1,6 +1,6 @@
 """Replies that stay within their budget and tell the truth: arguments quoted back are clipped, typing
-says what the field holds and refuses what is not a field, slow typing is bounded, and history calls on
-error pages answer at once."""
+says what the field holds and refuses what is not a field, a form the browser would not send says why,
+slow typing is bounded, and history calls on error pages answer at once."""
 
 from __future__ import annotations
 
@@ -221,6 +221,48 @@ async def test_the_reply_says_what_the_field_holds_when_the_page_changes_it(
 
 
 # ---- slow typing is bounded ---------------------------------------------------------------------------
+
+
+async def test_a_form_the_browser_refuses_to_send_says_which_fields_and_why(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A click or an Enter that should send a form, stopped by the browser's own check of its fields (a
+    bubble the person sees, nothing in the DOM): the reply names each field, with its ref, and the browser's
+    words. A check the page makes as one types, or the person's own refused try, is not said."""
+    tab = await open_page(agent, person, site, "/refused_form.html")
+    snapshot = await agent.ok("snapshot")
+    email, zip_code = ref_of(snapshot, 'textbox "Email"'), ref_of(snapshot, 'textbox "Zip"')
+    pin = ref_of(snapshot, 'textbox "PIN"')
+
+    reply = await agent.ok("click", ref=ref_of(snapshot, 'button "Order"'))
+    assert "The form was not sent" in reply, reply
+    assert f'textbox "Email" [{email}]: "Please fill out this field"' in reply, reply
+    assert 'checkbox "I agree" (not shown on the page' in reply, reply
+    assert "Fix these 2 fields" in reply, reply
+
+    reply = await agent.ok("type", ref=email, text="ada", submit=True)
+    assert "is missing an '@'" in reply, reply
+    reply = await agent.ok("type", ref=zip_code, text="12")  # the page's own check as one types
+    assert "not sent" not in reply, reply
+
+    await tab.locator("label[for=agree]").click()  # the person: still refused (email, zip)
+    await tab.locator("button").click()
+    reply = await agent.ok("type", ref=email, text="ada@example.org")
+    assert "not sent" not in reply, reply
+    await agent.ok("type", ref=pin, text="abcdefgh")
+
+    reply = await agent.ok("press_key", key="Enter")
+    assert f'textbox "Zip" [{zip_code}]: "Please match the requested format"' in reply, reply
+    assert f'textbox "PIN" [{pin}]' in reply and "abcdefgh" not in reply, reply  # a secret field
+    assert "Email" not in reply and "I agree" not in reply, reply
+
+    await agent.ok("type", ref=zip_code, text="12345")
+    await agent.ok("type", ref=pin, text="1234")
+    reply = await agent.ok("press_key", key="Enter")  # the form is sent: the reply names the new page
+    assert "not sent" not in reply and "Page: 'Two'" in reply, reply
+    await expect(tab).to_have_url(
+        re.compile(r"/two\.html\?email=ada%40example\.org&zip=12345&pin=1234&agree=on$")
+    )
 
 
 async def test_slow_typing_past_the_limit_is_refused_at_once(

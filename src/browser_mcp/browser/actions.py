@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.browser.signals import first_of, wait_while
 
@@ -29,6 +30,8 @@ class Outcome(Generic[T]):
     dialog_opened: bool
     navigated: bool
     still_loading: bool = False
+    # A form the action should have sent and the browser's check of its fields stopped (their messages).
+    refused: tuple[InvalidField, ...] = ()
 
 
 async def perform(
@@ -38,7 +41,9 @@ async def perform(
     tabs = session.tabs
     state = tabs.state(page)
     navigations_before = state.main_frame_navigations
+    requested_before = state.navigations_requested
     busy_before = set(state.inflight)
+    refusals_before = state.form_refusals.count
     tabs_before = (tabs.targets_created, tabs.pages_reported)
     dialog_signal = tabs.dialog_signal()
     with session.agent_action():  # a dialog opening meanwhile, a click, a key: the agent's doing
@@ -54,6 +59,7 @@ async def perform(
                 None, dialog_opened=True, navigated=state.main_frame_navigations != navigations_before
             )
         value = task.result()
+        await _requested_navigation(session, page, navigations_before, requested_before)
         if not settle:
             return Outcome(
                 value, dialog_opened=False, navigated=state.main_frame_navigations != navigations_before
@@ -68,7 +74,33 @@ async def perform(
         dialog_opened=dialog_signal.is_set(),
         navigated=state.main_frame_navigations != navigations_before,
         still_loading=still_loading,
+        refused=state.form_refusals.since(refusals_before),
     )
+
+
+async def _requested_navigation(
+    session: BrowserSession, page: Page, navigations_before: int, requested_before: int
+) -> None:
+    """A navigation the action had the page ask for (Enter in a form, a link's key) is waited for until the
+    tab shows it or it is given up: until then the tab still shows the page before (Playwright's clicks wait
+    for it themselves; its keyboard does not)."""
+    state = session.tabs.state(page)
+    dialog_signal = session.tabs.dialog_signal()
+
+    def on_its_way() -> bool:
+        return (
+            state.navigations_requested != requested_before
+            and state.navigation_pending
+            and state.main_frame_navigations == navigations_before
+            and not page.is_closed()
+        )
+
+    if on_its_way():
+        waiting = asyncio.ensure_future(
+            wait_while(on_its_way, state.navigation_news, NAVIGATION_SETTLE_CAP_S)
+        )
+        if not await first_of(waiting, dialog_signal):
+            waiting.cancel()
 
 
 async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_before: set[str]) -> bool:

@@ -8,6 +8,7 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
+from browser_mcp.browser.element_names import ROLE_AND_NAME_JS
 from browser_mcp.browser.locate import Target
 from browser_mcp.text import shorten, with_article
 
@@ -40,30 +41,6 @@ _INSTEAD = {
     "file": "use file_upload",
     "range": "use fill_form with type 'slider'",
 }
-# [role, name] of an element: its explicit role or the usual one of its tag, and its label or text.
-_ROLE_AND_NAME_JS = """el => {
-  const tag = el.tagName.toLowerCase();
-  const type = (el.getAttribute('type') || 'text').toLowerCase();
-  const inputRoles = {checkbox: 'checkbox', radio: 'radio', range: 'slider', button: 'button',
-    submit: 'button', reset: 'button', image: 'button', search: 'searchbox', number: 'spinbutton'};
-  const tagRoles = {button: 'button', select: el.multiple ? 'listbox' : 'combobox', textarea: 'textbox',
-    img: 'img', h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', h5: 'heading', h6: 'heading',
-    p: 'paragraph', li: 'listitem', ul: 'list', ol: 'list', table: 'table', form: 'form', nav: 'navigation',
-    main: 'main', dialog: 'dialog', label: 'label'};
-  const role = el.getAttribute('role') ||
-    (tag === 'a' && el.hasAttribute('href') ? 'link' : tag === 'input' ? (inputRoles[type] || 'textbox') :
-     tagRoles[tag] || '');
-  // A label's own words, not those of the control inside it (a list's options).
-  const labelText = (label) => [...label.childNodes]
-    .filter(node => node !== el && !node.contains(el)).map(node => node.textContent).join(' ');
-  const labelled = (el.getAttribute('aria-labelledby') || '').split(/\\s+/)
-    .map(id => document.getElementById(id)?.textContent || '').join(' ');
-  const name = el.getAttribute('aria-label') || labelled.trim() ||
-    (el.labels && el.labels.length ? labelText(el.labels[0]) : '') ||
-    el.getAttribute('alt') || el.getAttribute('title') ||
-    (tag === 'input' ? el.value : el.textContent) || '';
-  return [role, name.replace(/\\s+/g, ' ').trim()];
-}"""
 _NAME_CHARS = 60
 _READ_MS = 1000
 
@@ -94,7 +71,7 @@ async def _what_it_is(target: Target) -> str:
     element' if it has no role). Not from an accessibility snapshot: that would replace the refs of the
     model's last one."""
     try:
-        role, name = await target.locator.evaluate(_ROLE_AND_NAME_JS, timeout=_READ_MS)
+        role, name = await target.locator.evaluate(ROLE_AND_NAME_JS, timeout=_READ_MS)
     except PlaywrightError:
         return "an element"
     if not role:

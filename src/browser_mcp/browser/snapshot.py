@@ -171,5 +171,11 @@ def _indent(line: str) -> str:
     return found.group(1) if found else ""
 
 
+def ref_of(refs: dict[str, str], role: str, name: str) -> str | None:
+    """The ref of the first element of `refs` (as `refs_of` gives them) with this role and name."""
+    label = _label(role, name)
+    return next((ref for ref, known in refs.items() if known == label), None)
+
+
 def _label(role: str, name: str | None) -> str:
     return f'{role} "{shorten(name, _LABEL_NAME_CHARS)}"' if name else role

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Dialog
 
+from browser_mcp.browser.form_refusals import FormRefusals
 from browser_mcp.browser.page_watch import PageChanges, TabWatch
 
 CONSOLE_LIMIT = 500
@@ -60,6 +61,13 @@ class TabState:
     target_id: str = ""
     watch: TabWatch | None = None  # the tab's event channel and our isolated world in it
     main_frame_navigations: int = 0
+    # Navigations the page asked for in this tab (a link, a form sent, a script), and whether the latest
+    # is still on its way (neither shown nor given up: a 204, a download): an action that caused one waits
+    # for it, as Playwright's click does (its keyboard does not).
+    navigations_requested: int = 0
+    navigation_pending: bool = False
+    navigation_loading: bool = False  # the pending one has begun to load (its end is then its outcome)
+    navigation_news: asyncio.Event = field(default_factory=asyncio.Event)
     # The last full view of a document the model got (a snapshot, or one taken around an action): what
     # the next action's "page now shows" is compared with.
     seen: PageView | None = None
@@ -71,6 +79,7 @@ class TabState:
     network_changed: asyncio.Event = field(default_factory=asyncio.Event)
     downloads: deque[Download] = field(default_factory=lambda: deque(maxlen=DOWNLOADS_LIMIT))
     download_began: asyncio.Event = field(default_factory=asyncio.Event)
+    form_refusals: FormRefusals = field(default_factory=FormRefusals)  # forms the browser did not send
 
     async def untold_download(self, timeout_s: float) -> bool:
         """Whether a download no reply has named is there, waiting up to `timeout_s` for one to begin."""

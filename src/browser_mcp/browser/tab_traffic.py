@@ -86,6 +86,31 @@ def follow_downloads(cdp: CDPSession, state: TabState) -> None:
     cdp.on("Page.downloadProgress", on_progress)
 
 
+def follow_navigations(cdp: CDPSession, state: TabState, frame_id: str) -> None:
+    """Keep `state`'s navigations the page asks for, from the tab's CDP session (Page is on: page_watch);
+    the main frame's (`frame_id`) only. Its commit is Playwright's framenavigated (see Tabs)."""
+
+    def on_requested(event: dict[str, Any]) -> None:
+        if event.get("frameId") == frame_id and event.get("disposition") in (None, "currentTab"):
+            state.navigations_requested += 1
+            state.navigation_pending, state.navigation_loading = True, False
+            state.navigation_news.set()
+
+    def on_loading(event: dict[str, Any]) -> None:
+        if event.get("frameId") == frame_id and state.navigation_pending:
+            state.navigation_loading = True
+
+    def on_stopped(event: dict[str, Any]) -> None:
+        # Not shown (no content, a download) or shown and loaded: either way nothing more to wait for.
+        if event.get("frameId") == frame_id and state.navigation_loading:
+            state.navigation_pending = state.navigation_loading = False
+            state.navigation_news.set()
+
+    cdp.on("Page.frameRequestedNavigation", on_requested)
+    cdp.on("Page.frameStartedLoading", on_loading)
+    cdp.on("Page.frameStoppedLoading", on_stopped)
+
+
 def follow_frames(page: Page, state: TabState) -> None:
     """Keep `state`'s console lines and in-flight requests from the page's frames that run in processes of
     their own too (frames from other sites): each new document of a frame gets a session if it has a target

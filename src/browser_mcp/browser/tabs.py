@@ -18,11 +18,17 @@ from dataclasses import dataclass
 from playwright.async_api import Browser, BrowserContext, Dialog, Page
 from playwright.async_api import Error as PlaywrightError
 
+from browser_mcp.browser import form_refusals
 from browser_mcp.browser.action_windows import ActionWindows
 from browser_mcp.browser.page_watch import PageEvent, tab_title, visibility_of, watch_page
 from browser_mcp.browser.signals import wait_while
 from browser_mcp.browser.tab_state import TabState
-from browser_mcp.browser.tab_traffic import follow_downloads, follow_frames, follow_traffic
+from browser_mcp.browser.tab_traffic import (
+    follow_downloads,
+    follow_frames,
+    follow_navigations,
+    follow_traffic,
+)
 from browser_mcp.text import quoted, shorten
 
 log = logging.getLogger(__name__)
@@ -77,7 +83,8 @@ PageEventListener = Callable[[Page, PageEvent], None]
 class Tabs:
     def __init__(self, windows: ActionWindows, scripts: Sequence[str] = ()) -> None:
         self.windows = windows
-        self._scripts = tuple(scripts)  # run in our isolated world of every tab (see page_watch)
+        # Run in our isolated world of every tab (see page_watch).
+        self._scripts = (form_refusals.SCRIPT, *scripts)
         self._listeners: list[PageEventListener] = []
         self._states: dict[Page, TabState] = {}
         self._ids = itertools.count(1)
@@ -288,6 +295,8 @@ class Tabs:
             elif event.kind == "title":
                 state.title = str(event.data.get("title", ""))
                 state.title_document = state.document
+            elif event.kind == form_refusals.EVENT:
+                state.form_refusals.note(event.data)
             for listener in list(self._listeners):
                 try:
                     listener(page, event)
@@ -300,6 +309,7 @@ class Tabs:
             state.title = state.title or state.watch.title
             await follow_traffic(state.watch.cdp, state)
             follow_downloads(state.watch.cdp, state)
+            follow_navigations(state.watch.cdp, state, state.target_id)
             follow_frames(page, state)
             for script in self._scripts:
                 await state.watch.add_script(script)
@@ -321,6 +331,7 @@ class Tabs:
         state = self._states.get(page)
         if state is not None and frame is page.main_frame:
             state.main_frame_navigations += 1
+            state.navigation_news.set()
             if not self.windows.acting:  # the agent's own navigations are looked at after they load
                 self._warm_up(page)
 

@@ -20,9 +20,11 @@ from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
 from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field, slide_to
+from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.browser.patience import act_when_possible
+from browser_mcp.browser.snapshot import ref_of
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
@@ -73,6 +75,7 @@ _KEYS_PER_ROUND = 20
 _MAY_SUGGEST = ("combobox", "searchbox")
 _LISTED = 10  # values or fields a reply names one by one; the rest are counted
 _TITLE_CHARS = 150
+_FIELD_NAME_CHARS = 60
 _URL_CHARS = 300
 
 
@@ -156,6 +159,8 @@ async def _describe_outcome(
         return False
     if _load_stopped(call, page):
         return False
+    if outcome.refused:
+        call.reply.effect(_refusal_sentence(call.tabs.state(page).refs, outcome.refused))
     navigated = outcome.navigated or page.url != url_before
     if navigated:
         title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
@@ -175,6 +180,23 @@ async def _describe_outcome(
         call.reply.effect(shows)
         return True
     return navigated
+
+
+def _refusal_sentence(refs: dict[str, str], fields: Sequence[InvalidField]) -> str:
+    """The form the browser did not send, with each field its check stopped at and the browser's words."""
+    named = []
+    for field in fields[:_LISTED]:
+        ref = ref_of(refs, field.role, field.name)
+        label = f'{field.role} "{shorten(field.name, _FIELD_NAME_CHARS)}"' if field.name else field.role
+        hidden = " (not shown on the page: a control the page draws may set it)" if field.hidden else ""
+        words = json.dumps(field.message.rstrip("."))  # the sentence's own period follows
+        named.append(f"{label}{f' [{ref}]' if ref else ''}{hidden}: {words}")
+    more = f"; and {len(fields) - _LISTED} more" if len(fields) > _LISTED else ""
+    fix = "Fix it" if len(fields) == 1 else f"Fix these {len(fields)} fields"
+    return (
+        f"The form was not sent (the browser's check of its fields stopped it): {'; '.join(named)}{more}. "
+        f"{fix} and send it again."
+    )
 
 
 def _load_stopped(call: ToolCall, page: Page) -> bool:
