@@ -347,6 +347,19 @@ async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Per
     await expect(tab.locator("#result")).to_have_text("Searched dogs")
 
 
+async def test_press_key_enter_that_sends_a_form_replies_with_the_new_page(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """Enter in a form whose server takes half a second: the reply names the page it led to (as a click's
+    does), not the page before."""
+    tab = await open_page(agent, person, site, "/slow_search.html")
+    await agent.ok("type", selector="input[name=q]", text="owls")
+    reply = await agent.ok("press_key", key="Enter")
+    assert reply.startswith("Pressed Enter.\nPage: 'Slow' ("), reply
+    assert "/slow?s=0.5&q=owls" in reply and "Finally loaded" in reply, reply
+    await expect(tab).to_have_title("Slow")
+
+
 async def test_scroll_by_pixels_and_to_an_element(agent: Agent, person: Person, site: Site) -> None:
     """scroll moves the person's page by the asked amount, or brings an element into view."""
     tab = await open_page(agent, person, site, "/tools_lab.html")
