@@ -220,6 +220,26 @@ async def test_the_reply_says_what_the_field_holds_when_the_page_changes_it(
     await expect(tab.locator("#story")).to_have_text("Once upon")
 
 
+async def test_a_date_or_number_field_says_what_it_takes(agent: Agent, person: Person, site: Site) -> None:
+    """The browser keeps only its own format in a date field and only a number in a number field: the reply
+    says so (the field stays empty) instead of blaming the page; a number field refuses other text at once."""
+    tab = await open_page(agent, person, site, "/typing_truth.html")
+    reply = await agent.ok("type", selector="#day", text="05/04/1990")
+    assert reply.endswith(
+        "but 'Day' now holds nothing, not the text you typed: it takes a date as YYYY-MM-DD (e.g. 2026-12-24)."
+    ), reply
+    await agent.ok("type", selector="#day", text="1990-05-04")
+    await expect(tab.locator("#day")).to_have_value("1990-05-04")
+
+    error = await agent.fails("type", selector="#count", text="thirty")
+    assert error.endswith(
+        "takes a number only (digits, one point, a sign): 'thirty' is not one. Nothing was typed."
+    )
+    error = await agent.fails("fill_form", fields=[{"selector": "#count", "type": "textbox", "value": "3o"}])
+    assert "'3o' is not one" in error, error
+    await expect(tab.locator("#count")).to_have_value("")
+
+
 # ---- slow typing is bounded ---------------------------------------------------------------------------
 
 

@@ -332,6 +332,37 @@ async def test_select_option_by_label_and_by_value(agent: Agent, person: Person,
     assert await tab.locator("#city option:checked").text_content() == "Paris"
 
 
+async def test_select_option_picks_in_lists_the_page_draws(agent: Agent, person: Person, site: Site) -> None:
+    """What is not a <select> but opens a list (a UI kit's select, a combobox one types into, a listbox) is
+    chosen in as a person would: open it, click the option. An option it lacks is refused with what it offers;
+    an element that opens no list is not clicked."""
+    tab = await open_page(agent, person, site, "/ui_kit.html")
+    snapshot = await agent.ok("snapshot")
+    size, country = ref_of(snapshot, 'combobox "Size"'), ref_of(snapshot, 'combobox "Country"')
+
+    reply = await agent.ok("select_option", ref=size, values=["500 g"])
+    assert reply.startswith(f"Selected '500 g' in combobox \"Size\" [{size}] (not a <select>:"), reply
+    await expect(tab.locator("#size")).to_have_text("500 g")
+    error = await agent.fails("select_option", ref=size, values=["2 kg"])
+    assert "has no option '2 kg'; its list (open now) offers: '250 g', '500 g', '1 kg'" in error, error
+    await agent.ok("select_option", ref=size, values=["1 kg"])  # the list left open: picked in, not shut
+    await expect(tab.locator("#size")).to_have_text("1 kg")
+
+    await agent.ok("select_option", ref=country, values=["Sweden"])  # not among the first options shown
+    await expect(tab.locator("#picked")).to_have_text("Picked Sweden")
+    await agent.ok("fill_form", fields=[{"ref": country, "type": "combobox", "value": "Italy"}])
+    await expect(tab.locator("#picked")).to_have_text("Picked Italy")
+    await agent.ok("fill_form", fields=[{"ref": size, "type": "combobox", "value": "250 g"}])
+    await expect(tab.locator("#size")).to_have_text("250 g")
+
+    await agent.ok("select_option", ref=ref_of(snapshot, 'listbox "Tags"'), values=["red", "blue"])
+    await expect(tab.locator("#tagged")).to_have_text("red, blue")
+
+    error = await agent.fails("select_option", ref=ref_of(snapshot, 'button "Order"'), values=["x"])
+    assert "is not a <select> nor a list of options" in error, error
+    await expect(tab.locator("#order")).not_to_have_attribute("data-n", re.compile("."))
+
+
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
     """press_key Tab moves the focus to the next field; Enter reaches the focused field."""
     tab = await open_page(agent, person, site, "/form.html")

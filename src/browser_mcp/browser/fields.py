@@ -10,12 +10,25 @@ from playwright.async_api import Locator
 
 from browser_mcp.browser.element_names import ROLE_AND_NAME_JS
 from browser_mcp.browser.locate import Target
-from browser_mcp.text import shorten, with_article
+from browser_mcp.text import clip_argument, shorten, with_article
 
 # What Playwright's fill says of an element it cannot fill (it refuses at once, without waiting).
 NOT_FILLABLE = re.compile(
     r"Element is not an <input>|cannot be filled|Cannot type text into|element is not editable"
 )
+
+# What an <input> of these types takes, as a sentence says it: the browser keeps nothing else in it.
+INPUT_FORMATS = {
+    "date": "a date as YYYY-MM-DD (e.g. 2026-12-24)",
+    "time": "a time as HH:MM, 24-hour (e.g. 14:30)",
+    "datetime-local": "a date and time as YYYY-MM-DDTHH:MM (e.g. 2026-12-24T14:30)",
+    "month": "a month as YYYY-MM (e.g. 2026-12)",
+    "week": "a week as YYYY-Www (e.g. 2026-W52)",
+    "color": "a colour as #rrggbb (e.g. #ff8800)",
+    "number": "a number only (digits, one point, a sign)",
+}
+# What Playwright's fill says of text for an <input type=number> that is not a number.
+NOT_A_NUMBER = "Cannot type text into input[type=number]"
 
 # The element the text would go to, as Playwright's fill finds it (a label leads to its control), and
 # what kind of thing it is: "text" takes typing; anything else is named.
@@ -64,6 +77,11 @@ async def not_a_text_field(target: Target, tool: str = "type") -> str | None:
         f"{target.label} is{what} not a text field: {tool} writes only into text inputs, text areas and "
         f"editable areas. Nothing was typed; {instead}."
     )
+
+
+def not_a_number(target: Target, text: str) -> str:
+    """The refusal of text that is not a number, for an <input type=number>."""
+    return f"{target.label} takes {INPUT_FORMATS['number']}: {clip_argument(text)!r} is not one. Nothing was typed."
 
 
 async def _what_it_is(target: Target) -> str:

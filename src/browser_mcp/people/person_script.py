@@ -174,10 +174,10 @@ PERSON_SCRIPT = f"""(() => {{
   }}, options);
 }})()"""
 
-# For locator.evaluate: [name, secret, value] of the field the agent is about to type into.
+# For locator.evaluate: [name, secret, value, type of <input>] of the field the agent is about to type into.
 FIELD_JS = f"""el => {{
   {_NAMING}
   const field = textField(el) || el;
   const secret = isSecret(field);
-  return [nameOf(field), secret, String(valueOf(field) ?? '')];
+  return [nameOf(field), secret, String(valueOf(field) ?? ''), field.localName === 'input' ? field.type : ''];
 }}"""

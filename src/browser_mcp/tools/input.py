@@ -19,7 +19,8 @@ from playwright.async_api import Locator, Page
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
-from browser_mcp.browser.fields import NOT_FILLABLE, not_a_text_field, slide_to
+from browser_mcp.browser.choose import choose_in_list
+from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number, not_a_text_field, slide_to
 from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
@@ -326,6 +327,8 @@ async def type_text(
             try:
                 await locator.fill(text, timeout=timeout)
             except PlaywrightError as exc:  # Playwright refuses a non-editable element at once
+                if NOT_A_NUMBER in str(exc):
+                    raise Problem(not_a_number(target, text)) from exc
                 refusal = await not_a_text_field(target) if NOT_FILLABLE.search(str(exc)) else None
                 if refusal is not None:
                     raise Problem(refusal) from exc
@@ -410,17 +413,26 @@ async def select_option(
     selector: Selector = None,
     element: Element = None,
 ) -> None:
+    timeout = _timeout_ms(call)
+    from_list: list[bool] = []  # not a <select>: picked in the list the page draws
+
+    async def choose(target: Target) -> None:
+        select = _patiently(
+            call, lambda locator, timeout_ms: locator.select_option(values, timeout=timeout_ms)
+        )
+        try:
+            await select(target)
+        except PlaywrightError as exc:
+            if "not a <select>" not in str(exc):
+                raise
+            await choose_in_list(target, values, timeout)
+            from_list.append(True)
+
     target = await _on_element(
-        call,
-        ref,
-        selector,
-        element,
-        "choose an option in",
-        _patiently(call, lambda locator, timeout_ms: locator.select_option(values, timeout=timeout_ms)),
-        sets_value=True,
-        instant=True,
+        call, ref, selector, element, "choose an option in", choose, sets_value=True, instant=True
     )
-    call.reply.say(f"Selected {_listed([quote_argument(value) for value in values])} in {target.label}.")
+    how = " (not a <select>: picked in its list, as a person would)" if from_list else ""
+    call.reply.say(f"Selected {_listed([quote_argument(value) for value in values])} in {target.label}{how}.")
 
 
 @tool(
@@ -470,6 +482,8 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
         try:
             await locator.fill(field.value, timeout=timeout_ms)
         except PlaywrightError as exc:  # as for type: say what the element is
+            if NOT_A_NUMBER in str(exc):
+                raise Problem(not_a_number(target, field.value)) from exc
             if field.type == "slider" and NOT_FILLABLE.search(str(exc)):
                 await _slide(target, field.value, timeout_ms)  # a slider of the page's own (role=slider)
                 return
@@ -480,13 +494,13 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
         await locator.set_checked(wanted, timeout=timeout_ms)
-    else:  # combobox: a <select>, or a text field that suggests values (a list, a search box)
+    else:  # combobox: a <select>, a text field that suggests values (a list, a search box), a list it opens
         try:
             await locator.select_option(field.value, timeout=timeout_ms)
         except PlaywrightError as exc:
             if "not a <select>" not in str(exc):
                 raise
-            await locator.fill(field.value, timeout=timeout_ms)
+            await choose_in_list(target, [field.value], timeout_ms, text_will_do=True)
 
 
 async def _slide(target: Target, value: str, timeout_ms: float) -> None:
