@@ -362,6 +362,11 @@ async def test_select_option_picks_in_lists_the_page_draws(agent: Agent, person:
     assert "is not a <select> nor a list of options" in error, error
     await expect(tab.locator("#order")).not_to_have_attribute("data-n", re.compile("."))
 
+    tab = await open_page(agent, person, site, "/ui_kit_frame.html")  # the same list in a frame
+    snapshot = await agent.ok("snapshot")
+    await agent.ok("select_option", ref=ref_of(snapshot, 'combobox "Size"'), values=["500 g"])
+    await expect(tab.frame_locator("iframe").locator("#size")).to_have_text("500 g")
+
 
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
     """press_key Tab moves the focus to the next field; Enter reaches the focused field."""

@@ -50,14 +50,15 @@ async def choose_in_list(
             f"{target.label} is not a <select> nor a list of options: select_option picks in those. Click "
             "it if it opens one, then use select_option on that, or click the option."
         )
-    options = _list(locator, str(role), str(controls)).get_by_role("option")
+    scope = _list(target, str(role), str(controls))
+    options = scope.get_by_role("option")
     for value in values:
         if typed_into:
             await locator.click(timeout=timeout_ms)
             await locator.fill(value, timeout=timeout_ms)
             if datalist:
                 continue  # the browser's own suggestions: the text is the value
-            option = await _option(options, value, wait=True)
+            option = await _option(scope, value, wait=True)
         else:
             if role != "listbox" and not await options.first.is_visible():  # a click on an open one shuts it
                 await locator.click(timeout=timeout_ms)
@@ -68,7 +69,7 @@ async def choose_in_list(
                     f"{target.label} is not a <select>, and a click on it opened no list of options: click it "
                     "and pick what it shows."
                 ) from exc
-            option = await _option(options, value)
+            option = await _option(scope, value)
         if option is None and typed_into and text_will_do:
             continue
         if option is None:
@@ -80,29 +81,29 @@ async def choose_in_list(
         await option.click(timeout=timeout_ms)
 
 
-def _list(locator: Locator, role: str, controls: str) -> Locator:
-    """Where the options are: in the element itself (a listbox), the list it names, or any list shown."""
+def _list(target: Target, role: str, controls: str) -> Locator:
+    """Where the options are: in the element itself (a listbox), the list it names, or any list shown, in
+    the element's own document (a frame's, for an element in a frame)."""
+    locator = target.locator
     if role == "listbox":
         return locator
-    page = locator.page
+    document = locator.page if target.in_top_document else locator.locator("xpath=ancestor::body[1]")
     if controls:
-        return page.locator(f"[id={_css_string(controls)}]")
-    return page.locator("[role=listbox]").filter(visible=True)
+        return document.locator(f"[id={_css_string(controls)}]")
+    return document.locator("[role=listbox]").filter(visible=True)
 
 
-async def _option(options: Locator, value: str, *, wait: bool = False) -> Locator | None:
-    """The shown option named `value` exactly, else the only one whose name contains it."""
-    exact = options.filter(visible=True).and_(options.page.get_by_role("option", name=value, exact=True))
+async def _option(scope: Locator, value: str, *, wait: bool = False) -> Locator | None:
+    """The shown option of `scope` named `value` exactly, else the only one whose name contains it."""
+    exact = scope.get_by_role("option", name=value, exact=True).filter(visible=True)
+    containing = scope.get_by_role("option", name=value).filter(visible=True)
     if wait:
         try:
-            await exact.or_(options.filter(has_text=value)).first.wait_for(
-                state="visible", timeout=LIST_WAIT_MS
-            )
+            await containing.first.wait_for(state="visible", timeout=LIST_WAIT_MS)
         except PlaywrightError:
             return None
     if await exact.count() > 0:
         return exact.first
-    containing = options.filter(visible=True).and_(options.page.get_by_role("option", name=value))
     return containing if await containing.count() == 1 else None
 
 
