@@ -293,14 +293,24 @@ async def test_unknown_key_name_lists_valid_names(agent: Agent, person: Person, 
     await expect((await person.tab_in_front()).locator("#out")).to_have_text(re.compile(r"^Submitted Ada /"))
 
 
-async def test_select_option_on_a_text_field_says_it_is_not_a_select(
+async def test_select_option_says_a_field_is_not_a_select_or_what_options_it_has(
     agent: Agent, person: Person, site: Site
 ) -> None:
-    """select_option on an <input> says the element is not a <select>."""
+    """select_option on an <input> says the element is not a <select>; on a <select> without the option,
+    what it offers."""
     await agent.ok("navigate", url=site.url("/form.html"))
 
     error = await agent.fails("select_option", selector="#name", values=["Paris"])
     assert "not a <select>" in error
+
+    error = await agent.fails("select_option", selector="#city", values=["Rome"])
+    assert error.endswith(
+        "has no option 'Rome'; it offers: 'Pick one', 'Berlin', 'Paris'. Call select_option with one of those."
+    ), error
+    error = await agent.fails(
+        "fill_form", fields=[{"selector": "#city", "type": "combobox", "value": "Rome"}]
+    )
+    assert "has no option 'Rome'; it offers: 'Pick one', 'Berlin', 'Paris'" in error, error
 
     await agent.ok("select_option", selector="#city", values=["Paris"])
     await expect((await person.tab_in_front()).locator("#city")).to_have_value("par")

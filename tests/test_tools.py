@@ -369,12 +369,18 @@ async def test_select_option_picks_in_lists_the_page_draws(agent: Agent, person:
 
 
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
-    """press_key Tab moves the focus to the next field; Enter reaches the focused field."""
+    """press_key Tab moves the focus to the next field, and the reply says which (with its ref, to act on);
+    Enter reaches the focused field."""
     tab = await open_page(agent, person, site, "/form.html")
     await agent.ok("click", selector="#name")
     reply = await agent.ok("press_key", key="Tab")
-    assert reply == "Pressed Tab."
+    assert re.fullmatch(r'Pressed Tab\.\nThe focus is now on combobox "City" \[(e\d+)\]\.', reply), reply
     await expect(tab.locator("#city")).to_be_focused()
+    city = reply.rsplit("[", 1)[1].split("]")[0]
+    await agent.ok("select_option", ref=city, values=["Berlin"])  # its ref is good for the next call
+    await expect(tab.locator("#city")).to_have_value("ber")
+    reply = await agent.ok("press_key", key="Shift+Tab")
+    assert re.search(r'\nThe focus is now on textbox "Passenger name" \[e\d+\]\.$', reply), reply
 
     tab = await open_page(agent, person, site, "/tools_lab.html")
     await agent.ok("type", selector="#query", text="dogs")

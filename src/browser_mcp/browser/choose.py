@@ -81,6 +81,34 @@ async def choose_in_list(
         await option.click(timeout=timeout_ms)
 
 
+# For a <select>: [the values none of its options has as value or label, every option's label]; null if
+# the element is not a <select>.
+_LACKS_JS = """(el, values) => {
+  if (el.localName !== 'select') return null;
+  const options = [...el.options];
+  const has = value => options.some(o => o.value === value || o.label === value || o.textContent.trim() === value);
+  return [values.filter(value => !has(value)), options.map(o => o.label || o.textContent.trim())];
+}"""
+
+
+async def refuse_missing_options(target: Target, values: Sequence[str]) -> None:
+    """After a <select> could not be set: Problem naming an asked-for option it does not have, and what it
+    offers. Nothing when all are there (the failure was something else)."""
+    try:
+        found = await target.locator.evaluate(_LACKS_JS, list(values), timeout=LIST_WAIT_MS)
+    except PlaywrightError:
+        return
+    if not found or not found[0]:
+        return
+    missing, offered = found
+    named = [repr(shorten(str(label), _OPTION_CHARS)) for label in offered[:_NAMED]]
+    more = f" and {len(offered) - _NAMED} more" if len(offered) > _NAMED else ""
+    raise Problem(
+        f"{target.label} has no option {clip_argument(str(missing[0]))!r}; it offers: "
+        f"{', '.join(named) or '(no options)'}{more}. Call select_option with one of those."
+    )
+
+
 def _list(target: Target, role: str, controls: str) -> Locator:
     """Where the options are: in the element itself (a listbox), the list it names, or any list shown, in
     the element's own document (a frame's, for an element in a frame)."""

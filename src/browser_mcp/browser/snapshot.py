@@ -171,6 +171,18 @@ def _indent(line: str) -> str:
     return found.group(1) if found else ""
 
 
+def focused_in(text: str) -> str | None:
+    """The element a snapshot marks as focused ([active]), as replies name it ('textbox "City" [e5]');
+    None if none is, or only the page itself."""
+    focused = [found for found in _REF_LINE.finditer(text) if " [active]" in found.group(0)]
+    if not focused:
+        return None
+    last = focused[-1]  # the deepest: a frame is [active] when an element in it is
+    if last.group(1) == "generic" and not last.group(2):
+        return None  # the document's own root: nothing in particular
+    return f"{_label(last.group(1), last.group(2))} [{last.group(3)}]"
+
+
 def ref_of(refs: dict[str, str], role: str, name: str) -> str | None:
     """The ref of the first element of `refs` (as `refs_of` gives them) with this role and name."""
     label = _label(role, name)

@@ -19,13 +19,13 @@ from playwright.async_api import Locator, Page
 from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
-from browser_mcp.browser.choose import choose_in_list
+from browser_mcp.browser.choose import choose_in_list, refuse_missing_options
 from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number, not_a_text_field, slide_to
 from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
-from browser_mcp.browser.patience import act_when_possible
-from browser_mcp.browser.snapshot import ref_of
+from browser_mcp.browser.patience import GaveUp, act_when_possible
+from browser_mcp.browser.snapshot import focused_in, ref_of
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
@@ -422,8 +422,9 @@ async def select_option(
         )
         try:
             await select(target)
-        except PlaywrightError as exc:
+        except (PlaywrightError, GaveUp) as exc:
             if "not a <select>" not in str(exc):
+                await refuse_missing_options(target, values)  # waited for an option that is not there
                 raise
             await choose_in_list(target, values, timeout)
             from_list.append(True)
@@ -499,6 +500,7 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
             await locator.select_option(field.value, timeout=timeout_ms)
         except PlaywrightError as exc:
             if "not a <select>" not in str(exc):
+                await refuse_missing_options(target, [field.value])
                 raise
             await choose_in_list(target, [field.value], timeout_ms, text_will_do=True)
 
@@ -534,9 +536,15 @@ async def press_key(
     url_before = page.url
     await note_before_action(call.session, page, _timeout_s(call))
     intent = AgentIntent("press_key", f"press {call.target}")
+    began = time.monotonic()
     outcome = await _act(call, intent, lambda: page.keyboard.press(key))
     call.reply.say(f"Pressed {call.target}.")
     await _describe_outcome(call, outcome, url_before)
+    if key.rsplit("+", 1)[-1].lower() == "tab":  # the focus is what moved: say where it is
+        seen = call.tabs.state(page).seen
+        focused = focused_in(seen.text) if seen is not None and seen.taken_at >= began else None
+        if focused is not None:
+            call.reply.say(f"The focus is now on {focused}.")
 
 
 @tool(
