@@ -220,9 +220,12 @@ async def test_the_reply_says_what_the_field_holds_when_the_page_changes_it(
     await expect(tab.locator("#story")).to_have_text("Once upon")
 
 
-async def test_a_date_or_number_field_says_what_it_takes(agent: Agent, person: Person, site: Site) -> None:
-    """The browser keeps only its own format in a date field and only a number in a number field: the reply
-    says so (the field stays empty) instead of blaming the page; a number field refuses other text at once."""
+async def test_a_date_number_or_short_field_says_what_it_takes(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """The browser keeps only its own format in a date field, only a number in a number field, and no more
+    than a field's maxlength: the reply says so instead of blaming the page; a number field refuses other
+    text at once."""
     tab = await open_page(agent, person, site, "/typing_truth.html")
     reply = await agent.ok("type", selector="#day", text="05/04/1990")
     assert reply.endswith(
@@ -238,6 +241,11 @@ async def test_a_date_or_number_field_says_what_it_takes(agent: Agent, person: P
     error = await agent.fails("fill_form", fields=[{"selector": "#count", "type": "textbox", "value": "3o"}])
     assert "'3o' is not one" in error, error
     await expect(tab.locator("#count")).to_have_value("")
+
+    reply = await agent.ok("type", selector="#code", text="123456")
+    assert reply.endswith(
+        "'Code' now holds '1234', not the text you typed: it takes at most 4 characters (the page's limit)."
+    ), reply
 
 
 # ---- slow typing is bounded ---------------------------------------------------------------------------

@@ -174,10 +174,12 @@ PERSON_SCRIPT = f"""(() => {{
   }}, options);
 }})()"""
 
-# For locator.evaluate: [name, secret, value, type of <input>] of the field the agent is about to type into.
+# For locator.evaluate: [name, secret, value, the type of an <input>, its maxlength or -1] of the field the
+# agent is about to type into.
 FIELD_JS = f"""el => {{
   {_NAMING}
   const field = textField(el) || el;
   const secret = isSecret(field);
-  return [nameOf(field), secret, String(valueOf(field) ?? ''), field.localName === 'input' ? field.type : ''];
+  return [nameOf(field), secret, String(valueOf(field) ?? ''), field.localName === 'input' ? field.type : '',
+          typeof field.maxLength === 'number' ? field.maxLength : -1];
 }}"""

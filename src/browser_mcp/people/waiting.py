@@ -120,7 +120,7 @@ class PersonWaiting:
             self._checks.append(FieldCheck(locator, text, "", typed_by_person=False))
             return
         try:
-            name, _, before, _ = await _read_field(locator)
+            name, _, before, *_ = await _read_field(locator)
         except Exception:
             return  # not there (yet): the action reports what is wrong with the element
         # Typed there during this call (the agent could not know): earlier typing was in a reply.
@@ -159,7 +159,7 @@ class PersonWaiting:
     async def _read_back(self, check: FieldCheck) -> FieldReading:
         if not check.typed_by_person and _flat(await _value_of(check.locator)) == _flat(check.text):
             return FieldReading(holds_text=True)  # it holds what the agent typed: one quick round trip
-        name, secret, value, input_type = await _read_field(check.locator)
+        name, secret, value, input_type, max_length = await _read_field(check.locator)
         if check.typed_by_person and _flat(check.before) != _flat(check.text):
             self._lines.append(
                 f"Your text replaced {_shown(check.before, secret)}, which the person had typed in '{name}'."
@@ -173,6 +173,8 @@ class PersonWaiting:
             )
         elif input_type in INPUT_FORMATS:  # the browser keeps nothing else in it
             why = f"it takes {INPUT_FORMATS[input_type]}."
+        elif 0 <= max_length < len(check.text) and len(value) == max_length:
+            why = f"it takes at most {max_length} characters (the page's limit)."
         else:
             why = (
                 "the page changed it (a length limit, a format or a script). Check the field before going on."
@@ -193,15 +195,15 @@ async def field_holds(locator: Locator, text: str) -> str | None:
     """None if the field holds `text`; else what it holds, as a reply may show it (never a password)."""
     if _flat(await _value_of(locator)) == _flat(text):
         return None
-    _, secret, value, _ = await _read_field(locator)
+    _, secret, value, *_ = await _read_field(locator)
     return _shown(value, secret)
 
 
-async def _read_field(locator: Locator) -> tuple[str, bool, str, str]:
-    """(name, secret, value, type) of the field (what a person calls it, whether its value is a secret, the
-    type of an <input>)."""
-    name, secret, value, input_type = await locator.evaluate(FIELD_JS, timeout=_FIELD_READ_MS)
-    return str(name), bool(secret), str(value), str(input_type)
+async def _read_field(locator: Locator) -> tuple[str, bool, str, str, int]:
+    """(name, secret, value, type, maxlength) of the field: what a person calls it, whether its value is a
+    secret, the type of an <input>, the most characters it takes (-1: no limit)."""
+    name, secret, value, input_type, max_length = await locator.evaluate(FIELD_JS, timeout=_FIELD_READ_MS)
+    return str(name), bool(secret), str(value), str(input_type), int(max_length)
 
 
 async def _value_of(locator: Locator) -> str:
