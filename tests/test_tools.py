@@ -368,6 +368,35 @@ async def test_select_option_picks_in_lists_the_page_draws(agent: Agent, person:
     await expect(tab.frame_locator("iframe").locator("#size")).to_have_text("500 g")
 
 
+async def test_checkboxes_a_page_hides_behind_their_labels_are_clicked_as_a_person_would(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A checkbox or radio made invisible (the page draws its own box) is covered by its label: click and
+    fill_form click the label instead, at once, and never a link inside it; by selector too."""
+    tab = await open_page(agent, person, site, "/custom_checks.html")
+    snapshot = await agent.ok("snapshot")
+    chosen = tab.locator("#chosen")
+
+    started = time.monotonic()
+    await agent.ok("click", ref=ref_of(snapshot, 'checkbox "Newsletter"'))
+    await expect(chosen).to_have_text("news")
+    assert time.monotonic() - started < 0.9, "it waited for the label to move away first"
+    await agent.ok("click", ref=ref_of(snapshot, 'radio "Premium"'))
+    await expect(chosen).to_have_text("news, premium")
+
+    fields = [
+        {"ref": ref_of(snapshot, 'checkbox "Newsletter"'), "type": "checkbox", "value": "false"},
+        {"ref": ref_of(snapshot, 'checkbox "I accept the terms"'), "type": "checkbox", "value": "true"},
+        {"ref": ref_of(snapshot, 'radio "Basic"'), "type": "radio", "value": "true"},
+    ]
+    await agent.ok("fill_form", fields=fields)
+    await expect(chosen).to_have_text("tos, basic")
+    await expect(tab).to_have_title("Preferences")  # the link in the label was not followed
+
+    await agent.ok("click", selector="#news")  # no role known: once the click failed for its label
+    await expect(chosen).to_have_text("news, tos, basic")
+
+
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
     """press_key Tab moves the focus to the next field, and the reply says which (with its ref, to act on);
     Enter reaches the focused field."""

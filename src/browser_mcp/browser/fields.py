@@ -98,6 +98,41 @@ async def _what_it_is(target: Target) -> str:
     return with_article(str(role)) + (f' "{named}"' if named else "")
 
 
+# Where a person would click a checkbox or radio that the page hides behind its label (showing a box of its
+# own instead: an input made tiny, transparent or clipped): [x, y] in the viewport, on the label and on none
+# of the links or buttons in it. Null when the control can be clicked itself, has no label shown, or something
+# else covers it (the click's own sentence says what).
+_LABEL_POINT_JS = """el => {
+  if (el.localName !== 'input' || !['checkbox', 'radio'].includes(el.type) || el.disabled) return null;
+  const box = el.getBoundingClientRect();
+  const shown = box.width >= 4 && box.height >= 4 && getComputedStyle(el).opacity !== '0';
+  const hit = shown ? document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) : null;
+  if (hit === el) return null;
+  const label = [...(el.labels || [])].find(label => label.getClientRects().length);
+  if (!label || (hit && !label.contains(hit))) return null;
+  label.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const interactive = 'a, button, input, select, textarea, [role=link], [role=button]';
+  for (const part of [label, ...label.querySelectorAll('*')]) {
+    for (const rect of part.getClientRects()) {
+      const x = rect.x + rect.width / 2, y = rect.y + rect.height / 2;
+      const at = document.elementFromPoint(x, y);
+      if (at && label.contains(at) && (at === el || !at.closest(interactive))) return [x, y];
+    }
+  }
+  return null;
+}"""
+
+
+async def label_point(locator: Locator, timeout_ms: float) -> tuple[float, float] | None:
+    """Where to click for a checkbox or radio hidden behind its label (see _LABEL_POINT_JS); None when it
+    is clicked as it is."""
+    try:
+        point = await locator.evaluate(_LABEL_POINT_JS, timeout=timeout_ms)
+    except PlaywrightError:
+        return None  # the action itself says what is wrong
+    return (float(point[0]), float(point[1])) if point else None
+
+
 # [value, min, max] of an element with role=slider, from its aria-value* (null where not a number).
 _SLIDER_JS = """el => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax'].map(name => {
   const value = parseFloat(el.getAttribute(name));

@@ -20,7 +20,14 @@ from pydantic import BaseModel, Field
 
 from browser_mcp.browser.actions import Outcome, perform
 from browser_mcp.browser.choose import choose_in_list, refuse_missing_options
-from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number, not_a_text_field, slide_to
+from browser_mcp.browser.fields import (
+    NOT_A_NUMBER,
+    NOT_FILLABLE,
+    label_point,
+    not_a_number,
+    not_a_text_field,
+    slide_to,
+)
 from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
@@ -77,6 +84,7 @@ _MAY_SUGGEST = ("combobox", "searchbox")
 _LISTED = 10  # values or fields a reply names one by one; the rest are counted
 _TITLE_CHARS = 150
 _FIELD_NAME_CHARS = 60
+_TOGGLES = ("checkbox", "radio")  # roles whose element a page may hide behind its label
 _URL_CHARS = 300
 
 
@@ -252,9 +260,35 @@ async def click(
         else:
             await locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
 
+    patient_press = _patiently(call, press)
+    plain = not double and button == "left" and not modifiers
+
+    async def click_it(target: Target) -> None:
+        # A checkbox or radio the page hides behind its label: clicked where a person would, on the label.
+        # Asked at once of one the snapshot names so; of any other, once the click failed for its label.
+        toggle = plain and target.in_top_document and target.name.startswith(_TOGGLES)
+        if toggle and await _click_label_instead(target, _timeout_ms(call)):
+            return
+        try:
+            await patient_press(target)
+        except GaveUp as exc:
+            if not (plain and target.in_top_document and "<label" in str(exc)):
+                raise
+            if not await _click_label_instead(target, _timeout_ms(call)):
+                raise
+
     verb = "double-click" if double else ("right-click" if button == "right" else "click")
-    target = await _on_element(call, ref, selector, element, verb, _patiently(call, press))
+    target = await _on_element(call, ref, selector, element, verb, click_it)
     call.reply.say(f"{verb.capitalize()}ed {target.label}.")
+
+
+async def _click_label_instead(target: Target, timeout_ms: float) -> bool:
+    """Click the label of a checkbox or radio hidden behind it; False if it is not one."""
+    point = await label_point(target.locator, timeout_ms)
+    if point is None:
+        return False
+    await target.locator.page.mouse.click(*point)
+    return True
 
 
 @tool(
@@ -494,7 +528,9 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
             raise
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
-        await locator.set_checked(wanted, timeout=timeout_ms)
+        if target.in_top_document and await locator.is_checked(timeout=timeout_ms) != wanted:
+            await _click_label_instead(target, timeout_ms)  # one the page hides behind its label
+        await locator.set_checked(wanted, timeout=timeout_ms)  # at once when it is as wanted already
     else:  # combobox: a <select>, a text field that suggests values (a list, a search box), a list it opens
         try:
             await locator.select_option(field.value, timeout=timeout_ms)
