@@ -19,8 +19,8 @@ from browser_mcp.browser.uploads import UploadFile, read_uploads
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.text import human_size, shorten
+from browser_mcp.tools.acting import act, describe_outcome
 from browser_mcp.tools.frame import ToolCall
-from browser_mcp.tools.input import _act, _describe_outcome
 from browser_mcp.tools.params import Element, Ref, Selector
 from browser_mcp.tools.spec import Kind, tool
 
@@ -114,7 +114,7 @@ async def file_upload(
         await chooser.set_files(payloads, timeout=timeout_ms)
         return await _files_in(chooser.element)
 
-    outcome = await _act(call, intent, put_files)
+    outcome = await act(call, intent, put_files)
     held = outcome.value
     if held is not None:
         call.reply.say(_held_line(target, files, held, via_chooser=not direct))
@@ -124,7 +124,7 @@ async def file_upload(
     else:
         call.reply.say(f"The page opened a dialog before the files went in to {target.label}.")
     acted_on = [target.ref] if target.ref else []
-    await _describe_outcome(call, outcome, url_before, acted_on, sets_value=True)
+    await describe_outcome(call, outcome, url_before, acted_on, sets_value=True)
 
 
 async def _files_in(

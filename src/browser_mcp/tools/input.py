@@ -1,43 +1,38 @@
-"""click, hover, type, fill_form, select_option, press_key, scroll, drag: the agent's hands on the page.
-
-Each acts inside the person's side's `agent_turn` (wait for a busy person, show the overlay), through
-`perform` (race against dialogs, wait for what the action caused), then says what changed.
+"""click, hover, type, press_key, scroll, drag: the agent's hands on the page (forms.py has select_option
+and fill_form). Each runs in the frame of acting.py, then says what changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Locator, Page
-from pydantic import BaseModel, Field
+from playwright.async_api import Locator
+from pydantic import Field
 
-from browser_mcp.browser.actions import Outcome, perform
-from browser_mcp.browser.choose import choose_in_list, refuse_missing_options
-from browser_mcp.browser.fields import (
-    NOT_A_NUMBER,
-    NOT_FILLABLE,
-    label_point,
-    not_a_number,
-    not_a_text_field,
-    slide_to,
-)
-from browser_mcp.browser.form_refusals import InvalidField
+from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number, not_a_text_field
 from browser_mcp.browser.locate import Target, locate
-from browser_mcp.browser.page_changes import changes_after_action, note_before_action
-from browser_mcp.browser.patience import GaveUp, act_when_possible
-from browser_mcp.browser.snapshot import focused_in, ref_of
+from browser_mcp.browser.page_changes import note_before_action
+from browser_mcp.browser.patience import GaveUp
+from browser_mcp.browser.snapshot import focused_in
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.people.waiting import FieldReading, field_holds
-from browser_mcp.text import clip_argument, quote_argument, quoted, shorten
+from browser_mcp.text import clip_argument
+from browser_mcp.tools.acting import (
+    act,
+    click_label_instead,
+    describe_outcome,
+    on_element,
+    patiently,
+    timeout_ms_of,
+    timeout_s_of,
+)
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import (
     Element,
@@ -81,159 +76,7 @@ KEY_DELAY_MS = 30
 _KEYS_PER_ROUND = 20
 # Roles of fields that may show suggestions as one types (browser/suggestions.py).
 _MAY_SUGGEST = ("combobox", "searchbox")
-_LISTED = 10  # values or fields a reply names one by one; the rest are counted
-_TITLE_CHARS = 150
-_FIELD_NAME_CHARS = 60
 _TOGGLES = ("checkbox", "radio")  # roles whose element a page may hide behind its label
-_URL_CHARS = 300
-
-
-class FormField(BaseModel):
-    """One field of fill_form."""
-
-    ref: Ref = None
-    selector: Selector = None
-    element: Element = None
-    type: Literal["textbox", "checkbox", "radio", "combobox", "slider"] = Field(
-        "textbox", description="What kind of field it is (as in the snapshot)."
-    )
-    value: str = Field(
-        description="Text for a textbox, 'true'/'false' for a checkbox or radio, the option label for a combobox."
-    )
-
-
-async def _act(call: ToolCall, intent: AgentIntent, action: Callable[[], Awaitable[Any]]) -> Outcome[Any]:
-    """One input action on the person's tab, as the agent's turn."""
-    page = call.page
-    async with call.people.agent_turn(call.ctx, page, intent):
-        return await perform(call.session, page, action)
-
-
-async def _on_element(
-    call: ToolCall,
-    ref: str | None,
-    selector: str | None,
-    element: str | None,
-    verb: str,
-    action: Callable[[Target], Awaitable[Any]],
-    text: str | None = None,
-    *,
-    sets_value: bool = False,
-    instant: bool = False,
-    check: Callable[[Target], Awaitable[None]] | None = None,
-    alongside: Callable[[], Awaitable[None]] | None = None,
-) -> Target:
-    """Find the element and act on it; the page's reaction is said after the caller's line.
-
-    `sets_value`: the element's own change (its new value) is the action itself, not news. `instant`: the
-    action takes less than a frame (a fill). `check`: refuses an element the action makes no sense on,
-    before the agent's turn (nothing is shown to the person, nothing is done). `alongside`: the caller's
-    own look at the page after the action (a read-back), made while the reaction is looked at.
-    """
-    page = call.page
-    target = await locate(call.session, page, ref, selector, element)
-    call.target = target.label
-    if check is not None:
-        await check(target)
-    url_before = page.url
-    await note_before_action(call.session, page, _timeout_s(call))
-    intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text, instant)
-    outcome = await _act(call, intent, lambda: action(target))
-    acted_on = [target.ref] if sets_value and target.ref else []
-    described = _describe_outcome(
-        call, outcome, url_before, acted_on, sets_value=sets_value, shown_by_dom=instant
-    )
-    if alongside is None:
-        await described
-    else:  # two questions to the page in flight at once: one round trip's wait, not two
-        for result in await asyncio.gather(described, alongside(), return_exceptions=True):
-            if isinstance(result, BaseException):
-                raise result
-    return target
-
-
-async def _describe_outcome(
-    call: ToolCall,
-    outcome: Outcome[Any],
-    url_before: str,
-    acted_on: Sequence[str] = (),
-    *,
-    sets_value: bool = False,
-    shown_by_dom: bool = False,
-) -> bool:
-    """A navigation's new page, then what the page now shows that it did not before. True if it said
-    anything."""
-    page = call.current
-    if page is None or page.is_closed() or outcome.dialog_opened:
-        return False
-    if _load_stopped(call, page):
-        return False
-    if outcome.refused:
-        call.reply.effect(_refusal_sentence(call.tabs.state(page).refs, outcome.refused))
-    navigated = outcome.navigated or page.url != url_before
-    if navigated:
-        title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
-        loading = " (still loading)" if outcome.still_loading else ""
-        call.reply.effect(f"Page: {quoted(title)}({clip_argument(page.url, _URL_CHARS)}){loading}.")
-        if outcome.still_loading:
-            return True
-    shows = await changes_after_action(
-        call.session,
-        page,
-        _timeout_s(call),
-        acted_on=acted_on,
-        sets_value=sets_value,
-        shown_by_dom=shown_by_dom,
-    )
-    if shows and not _load_stopped(call, page):
-        call.reply.effect(shows)
-        return True
-    return navigated
-
-
-def _refusal_sentence(refs: dict[str, str], fields: Sequence[InvalidField]) -> str:
-    """The form the browser did not send, with each field its check stopped at and the browser's words."""
-    named = []
-    for field in fields[:_LISTED]:
-        ref = ref_of(refs, field.role, field.name)
-        label = f'{field.role} "{shorten(field.name, _FIELD_NAME_CHARS)}"' if field.name else field.role
-        hidden = " (not shown on the page: a control the page draws may set it)" if field.hidden else ""
-        words = json.dumps(field.message.rstrip("."))  # the sentence's own period follows
-        named.append(f"{label}{f' [{ref}]' if ref else ''}{hidden}: {words}")
-    more = f"; and {len(fields) - _LISTED} more" if len(fields) > _LISTED else ""
-    fix = "Fix it" if len(fields) == 1 else f"Fix these {len(fields)} fields"
-    return (
-        f"The form was not sent (the browser's check of its fields stopped it): {'; '.join(named)}{more}. "
-        f"{fix} and send it again."
-    )
-
-
-def _load_stopped(call: ToolCall, page: Page) -> bool:
-    """The URL policy stopped a page load in this tab: it shows Chromium's "blocked" page, and the reply
-    says what was stopped and why instead."""
-    return call.session.guard.stopped_in(call.tabs.state(page).target_id)
-
-
-def _patiently(
-    call: ToolCall, act: Callable[[Locator, float], Awaitable[Any]]
-) -> Callable[[Target], Awaitable[Any]]:
-    """`act(locator, timeout_ms)` on the target, given up early if the element stays blocked on a page
-    that does not change (browser/patience.py)."""
-
-    async def run(target: Target) -> Any:
-        attempt = functools.partial(act, target.locator)
-        state = call.tabs.state(call.page)
-        return await act_when_possible(state, attempt, _timeout_s(call), page_sees_all=target.in_top_document)
-
-    return run
-
-
-def _timeout_ms(call: ToolCall) -> float:
-    return call.settings.action_timeout * 1000
-
-
-def _timeout_s(call: ToolCall) -> float:
-    return call.settings.action_timeout
 
 
 @tool(
@@ -260,35 +103,26 @@ async def click(
         else:
             await locator.click(button=button, modifiers=modifiers, timeout=timeout_ms)
 
-    patient_press = _patiently(call, press)
+    patient_press = patiently(call, press)
     plain = not double and button == "left" and not modifiers
 
     async def click_it(target: Target) -> None:
         # A checkbox or radio the page hides behind its label: clicked where a person would, on the label.
         # Asked at once of one the snapshot names so; of any other, once the click failed for its label.
         toggle = plain and target.in_top_document and target.name.startswith(_TOGGLES)
-        if toggle and await _click_label_instead(target, _timeout_ms(call)):
+        if toggle and await click_label_instead(target, timeout_ms_of(call)):
             return
         try:
             await patient_press(target)
         except GaveUp as exc:
             if not (plain and target.in_top_document and "<label" in str(exc)):
                 raise
-            if not await _click_label_instead(target, _timeout_ms(call)):
+            if not await click_label_instead(target, timeout_ms_of(call)):
                 raise
 
     verb = "double-click" if double else ("right-click" if button == "right" else "click")
-    target = await _on_element(call, ref, selector, element, verb, click_it)
+    target = await on_element(call, ref, selector, element, verb, click_it)
     call.reply.say(f"{verb.capitalize()}ed {target.label}.")
-
-
-async def _click_label_instead(target: Target, timeout_ms: float) -> bool:
-    """Click the label of a checkbox or radio hidden behind it; False if it is not one."""
-    point = await label_point(target.locator, timeout_ms)
-    if point is None:
-        return False
-    await target.locator.page.mouse.click(*point)
-    return True
 
 
 @tool(
@@ -300,13 +134,13 @@ async def _click_label_instead(target: Target, timeout_ms: float) -> bool:
     description="Move the mouse over an element (opens hover menus and tooltips).",
 )
 async def hover(call: ToolCall, ref: Ref = None, selector: Selector = None, element: Element = None) -> None:
-    target = await _on_element(
+    target = await on_element(
         call,
         ref,
         selector,
         element,
         "hover over",
-        _patiently(call, lambda locator, timeout_ms: locator.hover(timeout=timeout_ms)),
+        patiently(call, lambda locator, timeout_ms: locator.hover(timeout=timeout_ms)),
     )
     call.reply.say(f"Hovered {target.label}.")
 
@@ -341,7 +175,7 @@ async def type_text(
             f"{KEY_DELAY_MS} ms, ~{seconds:g} s), and this text has {len(text):,}. Nothing was typed: use "
             "slowly=false, which fills the field at once."
         )
-    timeout = _timeout_ms(call)
+    timeout = timeout_ms_of(call)
     before_enter: list[str | None] = []  # with `submit`: what the field held when Enter was pressed
     readings: list[FieldReading] = []  # without `submit`: what the fields typed into hold now
 
@@ -356,7 +190,7 @@ async def type_text(
             await locator.click(timeout=timeout)
             # Typing over a selection replaces it, as without `slowly`, with no extra key events.
             await locator.select_text(timeout=timeout)
-            await _type_keys(locator, text, _timeout_s(call) + 2 * len(text) * KEY_DELAY_MS / 1000)
+            await _type_keys(locator, text, timeout_s_of(call) + 2 * len(text) * KEY_DELAY_MS / 1000)
         else:
             try:
                 await locator.fill(text, timeout=timeout)
@@ -385,7 +219,7 @@ async def type_text(
         # text the field does not hold.
         readings.extend(await call.people.waiting.read_back())
 
-    target = await _on_element(
+    target = await on_element(
         call,
         ref,
         selector,
@@ -434,129 +268,6 @@ async def _type_keys(locator: Locator, text: str, limit_s: float) -> None:
 
 
 @tool(
-    "select_option",
-    title="Select option",
-    kind=Kind.DESTRUCTIVE,
-    timeout="action",
-    description="Choose options in a <select> (by label or value).",
-)
-async def select_option(
-    call: ToolCall,
-    values: Annotated[list[str], Field(min_length=1, description="Labels or values to select.")],
-    ref: Ref = None,
-    selector: Selector = None,
-    element: Element = None,
-) -> None:
-    timeout = _timeout_ms(call)
-    from_list: list[bool] = []  # not a <select>: picked in the list the page draws
-
-    async def choose(target: Target) -> None:
-        select = _patiently(
-            call, lambda locator, timeout_ms: locator.select_option(values, timeout=timeout_ms)
-        )
-        try:
-            await select(target)
-        except (PlaywrightError, GaveUp) as exc:
-            if "not a <select>" not in str(exc):
-                await refuse_missing_options(target, values)  # waited for an option that is not there
-                raise
-            await choose_in_list(target, values, timeout)
-            from_list.append(True)
-
-    target = await _on_element(
-        call, ref, selector, element, "choose an option in", choose, sets_value=True, instant=True
-    )
-    how = " (not a <select>: picked in its list, as a person would)" if from_list else ""
-    call.reply.say(f"Selected {_listed([quote_argument(value) for value in values])} in {target.label}{how}.")
-
-
-@tool(
-    "fill_form",
-    title="Fill form",
-    kind=Kind.DESTRUCTIVE,
-    timeout="action",
-    description="Fill several form fields in one call: textboxes, checkboxes, radios, comboboxes, sliders.",
-)
-async def fill_form(
-    call: ToolCall,
-    fields: Annotated[list[FormField], Field(min_length=1, description="The fields to fill, in order.")],
-) -> None:
-    page = call.page
-    url_before = page.url
-    targets = [await locate(call.session, page, f.ref, f.selector, f.element) for f in fields]
-    await note_before_action(call.session, page, _timeout_s(call))
-    filled: list[str] = []
-    outcome = None
-    for field, target in zip(fields, targets, strict=True):
-        call.target = target.label
-        text = field.value if field.type == "textbox" else None
-        instant = field.type in ("textbox", "combobox")  # a click (checkbox, radio) is not
-        intent = AgentIntent("fill_form", f"fill {target.name}", target.locator, text, instant)
-        outcome = await _act(call, intent, functools.partial(_fill_one, target, field, _timeout_ms(call)))
-        filled.append(target.label)
-        call.partial = f"Filled before it: {_listed(filled)}."
-        if outcome.dialog_opened:
-            break
-    call.target = None
-    call.reply.say(f"Filled {len(filled)} of {len(fields)} fields: {_listed(filled)}.")
-    if outcome is not None:
-        refs = [target.ref for target in targets if target.ref]
-        by_dom = all(field.type in ("textbox", "combobox") for field in fields)
-        await _describe_outcome(call, outcome, url_before, refs, sets_value=True, shown_by_dom=by_dom)
-
-
-def _listed(names: list[str]) -> str:
-    """'a, b, c', and past a few names how many more."""
-    more = f" and {len(names) - _LISTED} more" if len(names) > _LISTED else ""
-    return ", ".join(names[:_LISTED]) + more
-
-
-async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None:
-    locator = target.locator
-    if field.type in ("textbox", "slider"):
-        try:
-            await locator.fill(field.value, timeout=timeout_ms)
-        except PlaywrightError as exc:  # as for type: say what the element is
-            if NOT_A_NUMBER in str(exc):
-                raise Problem(not_a_number(target, field.value)) from exc
-            if field.type == "slider" and NOT_FILLABLE.search(str(exc)):
-                await _slide(target, field.value, timeout_ms)  # a slider of the page's own (role=slider)
-                return
-            refusal = await not_a_text_field(target, "fill_form") if NOT_FILLABLE.search(str(exc)) else None
-            if refusal is not None and field.type == "textbox":
-                raise Problem(refusal) from exc
-            raise
-    elif field.type in ("checkbox", "radio"):
-        wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
-        if target.in_top_document and await locator.is_checked(timeout=timeout_ms) != wanted:
-            await _click_label_instead(target, timeout_ms)  # one the page hides behind its label
-        await locator.set_checked(wanted, timeout=timeout_ms)  # at once when it is as wanted already
-    else:  # combobox: a <select>, a text field that suggests values (a list, a search box), a list it opens
-        try:
-            await locator.select_option(field.value, timeout=timeout_ms)
-        except PlaywrightError as exc:
-            if "not a <select>" not in str(exc):
-                await refuse_missing_options(target, [field.value])
-                raise
-            await choose_in_list(target, [field.value], timeout_ms, text_will_do=True)
-
-
-async def _slide(target: Target, value: str, timeout_ms: float) -> None:
-    try:
-        wanted = float(value)
-    except ValueError:
-        raise Problem(f"{target.label} is a slider: give it a number, not {quote_argument(value)}.") from None
-    reached = await slide_to(target.locator, wanted, timeout_ms)
-    if reached is None:
-        raise Problem(f"{target.label} does not say its value (no aria-valuenow): click or drag it instead.")
-    if reached != wanted:
-        raise Problem(
-            f"{target.label} stopped at {reached:g}, the nearest value its keys reach to {wanted:g}: it is "
-            "set to that."
-        )
-
-
-@tool(
     "press_key",
     title="Press key",
     kind=Kind.DESTRUCTIVE,
@@ -570,12 +281,12 @@ async def press_key(
     page = call.page
     call.target = clip_argument(key)
     url_before = page.url
-    await note_before_action(call.session, page, _timeout_s(call))
+    await note_before_action(call.session, page, timeout_s_of(call))
     intent = AgentIntent("press_key", f"press {call.target}")
     began = time.monotonic()
-    outcome = await _act(call, intent, lambda: page.keyboard.press(key))
+    outcome = await act(call, intent, lambda: page.keyboard.press(key))
     call.reply.say(f"Pressed {call.target}.")
-    await _describe_outcome(call, outcome, url_before)
+    await describe_outcome(call, outcome, url_before)
     if key.rsplit("+", 1)[-1].lower() == "tab":  # the focus is what moved: say where it is
         seen = call.tabs.state(page).seen
         focused = focused_in(seen.text) if seen is not None and seen.taken_at >= began else None
@@ -603,17 +314,17 @@ async def scroll(
 ) -> None:
     page = call.page
     if ref or selector:
-        timeout = _timeout_ms(call)
+        timeout = timeout_ms_of(call)
         target = await locate(call.session, page, ref, selector, element)
         call.target = target.label
         intent = AgentIntent("scroll", f"scroll to {target.name}", target.locator)
-        await _act(call, intent, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout))
+        await act(call, intent, lambda: target.locator.scroll_into_view_if_needed(timeout=timeout))
         call.reply.say(f"Scrolled {target.label} into view.")
         return
     dx = {"left": -amount, "right": amount}.get(direction, 0)
     dy = {"up": -amount, "down": amount}.get(direction, 0)
     url_before = page.url
-    await note_before_action(call.session, page, _timeout_s(call))
+    await note_before_action(call.session, page, timeout_s_of(call))
     x0, y0, max_x, max_y = await page.evaluate(_SCROLL_PLACE_JS)
     can_move = (dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)
     frames = _SCROLL_FRAMES if can_move else 1
@@ -627,11 +338,11 @@ async def scroll(
         landed = await watch.evaluate(landing) if watch else await page.evaluate(landing)
         return [int(n) for n in landed]
 
-    outcome = await _act(call, AgentIntent("scroll", f"scroll {direction}"), wheel)
+    outcome = await act(call, AgentIntent("scroll", f"scroll {direction}"), wheel)
     x, y, max_x, max_y = outcome.value or [x0, y0, max_x, max_y]
     grew = ""
     if outcome.value is not None:
-        changed = await _describe_outcome(call, outcome, url_before, shown_by_dom=True)
+        changed = await describe_outcome(call, outcome, url_before, shown_by_dom=True)
         if changed and not page.is_closed():  # it may have grown
             bottom = (await page.evaluate(_SCROLL_PLACE_JS))[3]
             grew = f"; it loaded more as it scrolled: bottom now at y={bottom}" if bottom > max_y else ""
@@ -692,16 +403,16 @@ async def drag(
     call.target = source.label
     call.doing = f"drag of {source.label} onto {destination.label}"
     url_before = page.url
-    await note_before_action(call.session, page, _timeout_s(call))
+    await note_before_action(call.session, page, timeout_s_of(call))
     intent = AgentIntent("drag", f"drag {source.name} to {destination.name}", source.locator)
-    timeout = _timeout_ms(call)
-    outcome = await _act(
+    timeout = timeout_ms_of(call)
+    outcome = await act(
         call,
         intent,
         lambda: source.locator.drag_to(destination.locator, steps=_DRAG_STEPS, timeout=timeout),
     )
     call.reply.say(f"Dragged {source.label} onto {destination.label}.")
-    await _describe_outcome(call, outcome, url_before)
+    await describe_outcome(call, outcome, url_before)
 
 
-TOOLS = [click, hover, type_text, select_option, fill_form, press_key, scroll, drag]
+TOOLS = [click, hover, type_text, press_key, scroll, drag]
