@@ -530,12 +530,24 @@ async def test_screenshot_of_one_element(agent: Agent, person: Person, site: Sit
 
 
 async def test_wait_for_text_that_appears_later(agent: Agent, person: Person, site: Site) -> None:
-    """wait_for(text) returns once the text shows on the page (here 0.7 s after a click)."""
+    """wait_for(text) returns once the text shows on the page (here 0.7 s after a click), and says what the
+    page now shows that the agent's last look did not."""
     tab = await open_page(agent, person, site, "/form.html")
     await agent.ok("click", selector="text=Load later")
     reply = await agent.ok("wait_for", text="Late text")
-    assert reply == "Done: saw 'Late text'."
+    assert re.fullmatch(
+        r"Done: saw 'Late text'\.\nThe page now shows:\n- paragraph \[ref=e\d+\]: Late text", reply
+    ), reply
     await expect(tab.get_by_text("Late text")).to_be_visible()
+
+
+async def test_wait_for_says_the_page_the_tab_went_on_to(agent: Agent, person: Person, site: Site) -> None:
+    """A page that moves on by itself (as after "Saved, taking you back..."): wait_for names the new page."""
+    await agent.ok("navigate", url=site.url("/moves_on.html?after=1000"))
+    reply = await agent.ok("wait_for", text="Two")
+    assert reply.startswith(
+        f"Done: saw 'Two'.\nPage: 'Two' ({site.url('/two.html')}).\nThe page now shows"
+    ), reply
 
 
 async def test_wait_for_text_gone(agent: Agent, person: Person, site: Site) -> None:
@@ -544,7 +556,10 @@ async def test_wait_for_text_gone(agent: Agent, person: Person, site: Site) -> N
     await expect(tab.get_by_text("Going away soon")).to_be_visible()
     await agent.ok("click", selector="#remove")
     reply = await agent.ok("wait_for", text_gone="Going away soon")
-    assert reply == "Done: no longer see 'Going away soon'."
+    assert re.fullmatch(
+        r"Done: no longer see 'Going away soon'\.\nNo longer shown: paragraph \[ref=e\d+\]: Going away soon",
+        reply,
+    ), reply
     assert await tab.locator("#goner").count() == 0
 
 
