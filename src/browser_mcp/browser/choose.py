@@ -1,6 +1,6 @@
 """Choosing in a list the page draws (a role=listbox of role=option elements: the select of a UI kit, a
 combobox that opens a menu), as a person does: open it with a click, click the option. A combobox one types
-into (a list filtered as one types) gets the option's text typed first when the open list lacks it.
+into (a list filtered as one types) gets the option's text typed, then its option clicked.
 
 select_option and fill_form use it for what is not a <select>.
 """
@@ -101,11 +101,9 @@ async def refuse_missing_options(target: Target, values: Sequence[str]) -> None:
     if not found or not found[0]:
         return
     missing, offered = found
-    named = [repr(shorten(str(label), _OPTION_CHARS)) for label in offered[:_NAMED]]
-    more = f" and {len(offered) - _NAMED} more" if len(offered) > _NAMED else ""
     raise Problem(
         f"{target.label} has no option {clip_argument(str(missing[0]))!r}; it offers: "
-        f"{', '.join(named) or '(no options)'}{more}. Call select_option with one of those."
+        f"{_offered([str(label) for label in offered]) or '(no options)'}. Call select_option with one of those."
     )
 
 
@@ -139,10 +137,14 @@ async def _names(options: Locator) -> str:
     try:
         texts = await options.filter(visible=True).all_inner_texts()
     except PlaywrightError:
-        return "(nothing readable)"
-    named = [repr(shorten(text, _OPTION_CHARS)) for text in texts[:_NAMED] if text.strip()]
-    more = f" and {len(texts) - _NAMED} more" if len(texts) > _NAMED else ""
-    return (", ".join(named) + more) if named else "(nothing readable)"
+        texts = []
+    return _offered([text for text in texts if text.strip()]) or "(nothing readable)"
+
+
+def _offered(names: Sequence[str]) -> str:
+    """'250 g', '500 g', '1 kg' and 3 more: the options a refusal names."""
+    more = f" and {len(names) - _NAMED} more" if len(names) > _NAMED else ""
+    return ", ".join(repr(shorten(name, _OPTION_CHARS)) for name in names[:_NAMED]) + more
 
 
 def _css_string(text: str) -> str:
