@@ -431,6 +431,37 @@ async def test_press_key_enter_that_sends_a_form_replies_with_the_new_page(
     await expect(tab).to_have_title("Slow")
 
 
+async def test_scroll_in_a_panel_of_an_app(agent: Agent, person: Person, site: Site) -> None:
+    """An app whose window never scrolls, only its panels: scroll moves its main panel (not the one the mouse
+    was over last); with an element and a direction, the panel around the element; each reply says where the
+    panel is, and what it loaded."""
+    tab = await open_page(agent, person, site, "/panel_feed.html")
+    snapshot = await agent.ok("snapshot")
+    await agent.ok("click", ref=ref_of(snapshot, 'link "Channel 3"'))  # the mouse is over the channels now
+    reply = await agent.ok("scroll", direction="down", amount=300)  # the main panel, the biggest
+    assert reply.startswith(
+        'Scrolled down by 300 px in main "Messages" (the window itself does not scroll); it is now at x=0, y=300'
+    ), reply
+    assert await tab.locator("nav").evaluate("el => el.scrollTop") == 0
+    reply = await agent.ok("scroll", direction="up", amount=300)
+    assert await tab.locator("#messages").evaluate("el => el.scrollTop") == 0
+
+    message = ref_of(snapshot, 'heading "Message 1"')
+    reply = await agent.ok("scroll", ref=message, direction="down", amount=400)
+    assert (
+        f'Scrolled down by 400 px in the area around heading "Message 1" [{message}]; it is now at x=0, y=400'
+        in reply
+    )
+    assert await tab.locator("#messages").evaluate("el => el.scrollTop") == 400
+    assert await tab.locator("nav").evaluate("el => el.scrollTop") == 0
+
+    reply = await agent.ok("scroll", ref=message, direction="down", amount=5000)
+    assert "(to its bottom)" in reply and "it loaded more as it scrolled" in reply, reply
+    assert 'heading "Message 15"' in reply, reply  # the older messages it loaded, with refs
+    error = await agent.fails("scroll", ref=message, direction="left")
+    assert f'No area around heading "Message 1" [{message}] scrolls left' in error, error
+
+
 async def test_scroll_by_pixels_and_to_an_element(agent: Agent, person: Person, site: Site) -> None:
     """scroll moves the person's page by the asked amount, or brings an element into view."""
     tab = await open_page(agent, person, site, "/tools_lab.html")
