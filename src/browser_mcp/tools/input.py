@@ -90,8 +90,8 @@ _AREA_PLACE_JS = """(el, [dx, dy, frames]) => {
     requestAnimationFrame(tick);
   });
 }"""
-# The biggest area shown that can move the way [dx, dy] asks, for a window that cannot (an app whose panels
-# scroll): [x, y] of its middle in the viewport, and what to call it; null if there is none.
+# The biggest area shown that can move the way [dx, dy] asks, for a window that never scrolls that way (an app
+# whose panels scroll): [x, y] of its middle in the viewport, and what to call it; null if there is none.
 _MAIN_AREA_JS = """([dx, dy]) => {
   let best = null, bestSize = 0;
   for (const node of document.querySelectorAll('body *')) {
@@ -384,7 +384,8 @@ async def scroll(
     await note_before_action(call.session, page, timeout_s_of(call))
     x0, y0, max_x, max_y = await page.evaluate(_SCROLL_PLACE_JS)
     can_move = (dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)
-    if not can_move:  # an app whose panels scroll, not its window: its main panel, as a person would
+    fits = max_y <= 0 if dy else max_x <= 0
+    if fits:  # an app whose panels scroll, not its window: its main panel, as a person would
         area = await page.evaluate(_MAIN_AREA_JS, [dx, dy])
         if area is not None:
             await _scroll_area_at(call, direction, amount, (float(area[0]), float(area[1])), str(area[2]))
