@@ -31,6 +31,8 @@ from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.params import Element, Ref, Selector
 from browser_mcp.tools.spec import Kind, tool
 
+_FIRST_TRY_MS = 1000  # a <select> gets this long before its options are checked for the value
+
 
 class FormField(BaseModel):
     """One field of fill_form."""
@@ -146,13 +148,19 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
             await click_label_instead(target, timeout_ms)  # one the page hides behind its label
         await locator.set_checked(wanted, timeout=timeout_ms)  # at once when it is as wanted already
     else:  # combobox: a <select>, a text field that suggests values (a list, a search box), a list it opens
+        # A first try of a second: an option that is not there is said then, not after the whole timeout
+        # (one that comes late, loaded for the field, is still waited for).
+        first_ms = min(timeout_ms, _FIRST_TRY_MS)
         try:
-            await locator.select_option(field.value, timeout=timeout_ms)
+            await locator.select_option(field.value, timeout=first_ms)
         except PlaywrightError as exc:
-            if "not a <select>" not in str(exc):
-                await refuse_missing_options(target, [field.value])
+            if "not a <select>" in str(exc):
+                await choose_in_list(target, [field.value], timeout_ms, text_will_do=True)
+                return
+            await refuse_missing_options(target, [field.value])
+            if timeout_ms <= first_ms:
                 raise
-            await choose_in_list(target, [field.value], timeout_ms, text_will_do=True)
+            await locator.select_option(field.value, timeout=timeout_ms - first_ms)
 
 
 async def _slide(target: Target, value: str, timeout_ms: float) -> None:
