@@ -101,9 +101,10 @@ async def _what_it_is(target: Target) -> str:
 # Where a person would click a checkbox or radio that the page hides behind its label (showing a box of its
 # own instead: an input made tiny, transparent or clipped): [x, y] in the viewport, on the label and on none
 # of the links or buttons in it. Null when the control can be clicked itself, has no label shown, or something
-# else covers it (the click's own sentence says what).
-_LABEL_POINT_JS = """el => {
+# else covers it (the click's own sentence says what), or it already is as `checked` asks (null: either way).
+_LABEL_POINT_JS = """(el, checked) => {
   if (el.localName !== 'input' || !['checkbox', 'radio'].includes(el.type) || el.disabled) return null;
+  if (checked !== null && el.checked === checked) return null;
   const box = el.getBoundingClientRect();
   const shown = box.width >= 4 && box.height >= 4 && getComputedStyle(el).opacity !== '0';
   const hit = shown ? document.elementFromPoint(box.x + box.width / 2, box.y + box.height / 2) : null;
@@ -123,11 +124,13 @@ _LABEL_POINT_JS = """el => {
 }"""
 
 
-async def label_point(locator: Locator, timeout_ms: float) -> tuple[float, float] | None:
+async def label_point(
+    locator: Locator, timeout_ms: float, checked: bool | None = None
+) -> tuple[float, float] | None:
     """Where to click for a checkbox or radio hidden behind its label (see _LABEL_POINT_JS); None when it
-    is clicked as it is."""
+    is clicked as it is, or (`checked`) already is checked or not as asked."""
     try:
-        point = await locator.evaluate(_LABEL_POINT_JS, timeout=timeout_ms)
+        point = await locator.evaluate(_LABEL_POINT_JS, checked, timeout=timeout_ms)
     except PlaywrightError:
         return None  # the action itself says what is wrong
     return (float(point[0]), float(point[1])) if point else None

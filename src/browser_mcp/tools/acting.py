@@ -165,9 +165,10 @@ def timeout_s_of(call: ToolCall) -> float:
     return call.settings.action_timeout
 
 
-async def click_label_instead(target: Target, timeout_ms: float) -> bool:
-    """Click the label of a checkbox or radio hidden behind it; False if it is not one."""
-    point = await label_point(target.locator, timeout_ms)
+async def click_label_instead(target: Target, timeout_ms: float, checked: bool | None = None) -> bool:
+    """Click the label of a checkbox or radio hidden behind it; False if it is not one (or, with `checked`,
+    it is already checked or not as asked)."""
+    point = await label_point(target.locator, timeout_ms, checked)
     if point is None:
         return False
     await target.locator.page.mouse.click(*point)

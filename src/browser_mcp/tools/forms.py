@@ -144,8 +144,8 @@ async def _fill_one(target: Target, field: FormField, timeout_ms: float) -> None
             raise
     elif field.type in ("checkbox", "radio"):
         wanted = field.value.strip().lower() in ("true", "1", "yes", "on", "checked")
-        if target.in_top_document and await locator.is_checked(timeout=timeout_ms) != wanted:
-            await click_label_instead(target, timeout_ms)  # one the page hides behind its label
+        if target.in_top_document:  # one the page hides behind its label, unless it is as wanted already
+            await click_label_instead(target, timeout_ms, checked=wanted)
         await locator.set_checked(wanted, timeout=timeout_ms)  # at once when it is as wanted already
     else:  # combobox: a <select>, a text field that suggests values (a list, a search box), a list it opens
         # A first try of a second: an option that is not there is said then, not after the whole timeout
