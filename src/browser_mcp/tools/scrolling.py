@@ -241,10 +241,11 @@ async def _scroll_area(
     before = await place(0)
     if before is None:
         raise Problem(nowhere)
+    subject = what[:1].upper() + what[1:]  # a sentence begins with it
     x0, y0, max_x, max_y = before
     if not ((dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)):
         call.reply.say(
-            f"{what[:1].upper()}{what[1:]}: it did not move, it is at its {_EDGES[direction]} already (x={x0}, "
+            f"{subject}: it did not move, it is at its {_EDGES[direction]} already (x={x0}, "
             f"y={y0}; its bottom at y={max_y})."
         )
         return
@@ -269,8 +270,7 @@ async def _scroll_area(
     moved = abs(x - x0) + abs(y - y0)
     if moved == 0:
         call.reply.say(
-            f"{what[:1].upper()}{what[1:]}: it did not move (x={x}, y={y}); something under the mouse may have "
-            "taken the wheel."
+            f"{subject}: it did not move (x={x}, y={y}); something under the mouse may have taken the wheel."
         )
         return
     short = f" (to its {_EDGES[direction]})" if moved < amount else ""
