@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 
 from pydantic import ValidationError
 
-from browser_mcp.config import load_settings
+from browser_mcp.browser.driver import start_driver
+from browser_mcp.config import Settings, load_settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,10 +31,22 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from browser_mcp.server import run
-
     with contextlib.suppress(KeyboardInterrupt):
-        run(settings)
+        asyncio.run(_serve(settings))
     # All is closed by now: spare the interpreter collecting the whole heap on its way out (~0.2 s
     # of a client's wait when it closes the server).
     gc.freeze()
+
+
+async def _serve(settings: Settings) -> None:
+    start_driver()
+    # The server's modules take ~0.7 s of CPU to import: in a thread, so that this loop meanwhile
+    # starts Playwright's driver and answers its handshake (the first call no longer waits for it).
+    serve = await asyncio.to_thread(_server_entry)
+    await serve(settings)
+
+
+def _server_entry() -> Callable[[Settings], Awaitable[None]]:
+    from browser_mcp.server import serve
+
+    return serve

@@ -124,10 +124,10 @@ def http_app(server: MCPServer[Any], settings: Settings, live: LiveView | None =
     return app
 
 
-def run(settings: Settings) -> None:
+async def serve(settings: Settings) -> None:
     server, runtime = build_server(settings)
     if settings.transport == "stdio":
-        server.run("stdio")
+        await server.run_stdio_async()
         return
     sock = bind(settings.host, settings.port)
     port = sock.getsockname()[1]
@@ -141,4 +141,4 @@ def run(settings: Settings) -> None:
     if runtime.live is not None:
         runtime.live.bound_to(settings.host, port)
         log.info("Live view: %s", runtime.live.start_url())
-    uvicorn.Server(config).run(sockets=[sock])
+    await uvicorn.Server(config).serve(sockets=[sock])

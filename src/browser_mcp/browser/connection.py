@@ -8,9 +8,10 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from playwright.async_api import Browser, CDPSession, Playwright, async_playwright
+from playwright.async_api import Browser, CDPSession, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from browser_mcp.browser.driver import take_driver
 from browser_mcp.browser.launcher import LaunchedBrowser, find_browser, launch_chromium
 from browser_mcp.config import Settings
 from browser_mcp.errors import Problem
@@ -66,7 +67,7 @@ class Connection:
         """Start Playwright's driver (a Node process, ~0.2-0.4 s) in the background: the first call
         then finds it running instead of waiting for it."""
         if self._driver is None:
-            self._driver = asyncio.ensure_future(async_playwright().start())
+            self._driver = take_driver()
 
     async def _playwright(self) -> Playwright:
         self.start_driver()
