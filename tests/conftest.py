@@ -28,8 +28,9 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
     return None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def anyio_backend() -> str:
+    """One event loop for the whole run, so the session's fixtures (Playwright's driver) live in it."""
     return "asyncio"
 
 
@@ -48,8 +49,9 @@ def chromium() -> Iterator[PersonChromium]:
     browser.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def playwright() -> AsyncIterator[Playwright]:
+    """The tests' own Playwright driver (a Node process, ~0.35 s to start): one for the whole run."""
     async with async_playwright() as pw:
         yield pw
 
