@@ -259,6 +259,31 @@ async def test_a_target_out_of_view_is_scrolled_to_before_it_is_shown(
         await expect(tab.locator("#far")).to_have_text("Far clicked")
 
 
+async def test_a_checkbox_the_page_hides_behind_its_label_is_shown_at_the_label(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """The page hides the input (1 px) under a box it draws: the frame goes around the label the person
+    sees and the click lands on, not around a dot at its edge."""
+    async with overlay_agent(chromium, 800) as agent:
+        tab = await open_page(agent, person, site, "/custom_checks.html")
+        label = await tab.locator("label", has=tab.locator("#news")).bounding_box()
+        assert label is not None and label["width"] > 60
+        # The frame's right side, beside the label's far end (the hidden input is at its near end).
+        far_side: FloatRect = {
+            "x": label["x"] + label["width"],
+            "y": label["y"] + 2,
+            "width": 8,
+            "height": label["height"] - 4,
+        }
+        assert await accent_pixels(tab, far_side) == 0
+
+        click = asyncio.create_task(agent.ok("click", selector="#news", element="Newsletter"))
+        await overlay_appears(tab)
+        assert await accent_pixels(tab, far_side) > 10
+        await click
+        await expect(tab.locator("#chosen")).to_have_text("news")
+
+
 async def test_the_overlay_comes_back_in_each_new_document(
     chromium: PersonChromium, person: Person, site: Site
 ) -> None:

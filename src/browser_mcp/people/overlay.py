@@ -25,7 +25,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from playwright.async_api import Locator, Page
+from playwright.async_api import FloatRect, Locator, Page
 
 from browser_mcp.browser.page_watch import TabWatch
 from browser_mcp.browser.session import BrowserSession
@@ -39,6 +39,7 @@ TAG = "browser-mcp-overlay"  # the one element we add to the page (a child of <h
 ACCENT = "#ff2d95"  # hot pink: rare on real pages, clear on light and dark ones
 _LABEL_CHARS = 100
 _BOX_TIMEOUT_MS = 300  # the element was found a moment ago: its box comes at once or not at all
+_TINY_PX = 4  # a box this thin is not what the person sees of the element
 _CLEAR_WAIT_S = 0.5  # before a screenshot: a page too busy to remove it this fast keeps it
 _FADE_AFTER_DRAW_S = 2.0
 _EXPIRE_MS = 15_000  # the overlay removes itself this long after it was drawn, if no fade came
@@ -359,6 +360,19 @@ class Overlay:
 async def _box_of(locator: Locator) -> dict[str, float] | None:
     """The element's box in viewport pixels of the top document, or None (hidden, gone)."""
     box = await locator.bounding_box(timeout=_BOX_TIMEOUT_MS)
+    if box is None or min(box["width"], box["height"]) < _TINY_PX:
+        # A checkbox or radio hidden under a box the page draws: its label is what the person sees (and
+        # where the click lands).
+        box = await _label_box(locator) or box
     if box is None or box["width"] <= 0 or box["height"] <= 0:
         return None
     return {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]}
+
+
+async def _label_box(locator: Locator) -> FloatRect | None:
+    handle = await locator.evaluate_handle("e => (e.labels && e.labels[0]) || null", timeout=_BOX_TIMEOUT_MS)
+    try:
+        label = handle.as_element()
+        return await label.bounding_box() if label is not None else None
+    finally:
+        await handle.dispose()

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import Field
 
 from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number, not_a_text_field
@@ -94,7 +95,7 @@ async def click(
             return
         try:
             await patient_press(target)
-        except GaveUp as exc:
+        except (GaveUp, PlaywrightTimeoutError) as exc:  # given up early, or at the timeout
             if not (plain and target.in_top_document and "<label" in str(exc)):
                 raise
             if not await click_label_instead(target, timeout_ms_of(call)):
