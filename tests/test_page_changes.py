@@ -4,6 +4,7 @@ whether it worked: a status line, an error under a field, a menu that opened (wi
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -191,3 +192,34 @@ async def test_what_changes_by_itself_is_not_said_to_be_what_the_action_did(
     reply = await agent.ok("click", ref=save)
     assert "status" in shown_part(reply) and "Saved" in reply, reply
     assert "12:00:" not in reply and "/ 3:45" not in reply, reply
+
+
+async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """ "Checking…", a button saying "Saving...", a progress bar: the result comes a moment later from a
+    timer, with no request to wait for. The reply tells the result, not the wait (bounded: a sign that
+    never goes is told as it is)."""
+    await agent.ok("navigate", url=site.url("/at_work.html"))
+    page = await agent.ok("snapshot")
+
+    applied = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Apply"')))
+    assert "Coupon SAVE10 applied: -10%" in applied and "Total: 45.00" in applied, applied
+    assert "Checking" not in applied, applied
+
+    # The button renamed itself while it worked, then back: it is not said to have gone, and its new
+    # ref (given in the reply) works.
+    saved = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Save address"')))
+    assert "Address saved (1)" in saved and "No longer shown" not in saved, saved
+    again = shown_part(await agent.ok("click", ref=ref_of(saved, 'button "Save address"')))
+    assert "Address saved (2)" in again, again
+
+    imported = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Import contacts"')))
+    assert "Imported 42 contacts." in imported and "progressbar" not in imported, imported
+
+    began = time.monotonic()
+    stock = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Check stock"')))
+    assert "Checking stock…" in stock, stock
+    assert time.monotonic() - began < 4.0
+    tab = await person.tab_in_front()
+    assert await tab.locator("#stock").inner_text() == "Checking stock…"

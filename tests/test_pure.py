@@ -22,7 +22,7 @@ from browser_mcp.browser.action_windows import (
     now_ms,
 )
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
-from browser_mcp.browser.page_changes import describe_changes, describe_new_page
+from browser_mcp.browser.page_changes import at_work, describe_changes, describe_new_page
 from browser_mcp.browser.tabs import TabLabel
 from browser_mcp.neko.link import chat_line
 from browser_mcp.people.activity import CLAUSE_CHARS, NEWS_CLAUSES, ActivityLog, describe, news_line
@@ -841,3 +841,30 @@ def test_a_new_page_is_told_from_its_main_part() -> None:
     assert told.startswith("The page now shows (its main part):\n- main [ref=e1]:\n  - heading")
     assert told.endswith("[Not all of it fits here: snapshot() shows the whole page.]")
     assert 'link "Home"' not in told
+
+
+@pytest.mark.parametrize(
+    "shows",
+    [
+        "The page now shows:\n- status [ref=e7]: Checking…",
+        'The page now shows:\n- button "Saving..." [disabled] [ref=e6]',
+        "The page now shows:\nin main:\n  - paragraph [ref=e4]: Loading results...",
+        'The page now shows:\n- generic:\n  - progressbar "Import"',
+        "The page now shows:\n- text: Please wait",
+    ],
+)
+def test_signs_of_a_page_at_work_are_recognised(shows: str) -> None:
+    assert at_work(shows)
+
+
+@pytest.mark.parametrize(
+    "shows",
+    [
+        "The page now shows:\n- status [ref=e7]: Coupon applied",
+        'The page now shows:\n- button "Save As…" [ref=e6]',  # opens a dialog: no work going on
+        "The page now shows:\n- paragraph [ref=e4]: Read the whole story of how it all began and what came next…",
+        "The page now shows:\n- alert [ref=e3]: Done\nNo longer shown: status: Checking…",
+    ],
+)
+def test_other_texts_are_not_signs_of_work(shows: str) -> None:
+    assert not at_work(shows)

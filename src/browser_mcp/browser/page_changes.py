@@ -33,6 +33,11 @@ _MAX_ELEMENTS = 4_000
 _MAX_SEEN_CHARS = 150_000
 _COUNT_ELEMENTS_JS = "document.getElementsByTagName('*').length"
 _SNAPSHOT_TIMEOUT_S = 2.0
+# How long the reply waits for a page at work to show what came of it.
+IN_PROGRESS_CAP_S = 2.0
+# "Checking…", "Saving changes...", "Loading results…", "Please wait": an -ing word then an ellipsis.
+_AT_WORK = re.compile(r"^(?:please wait\b.{0,30}|[a-z]+ing\b.{0,40}?\s*(?:…|\.\.\.))$", re.IGNORECASE)
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 _INDENT = re.compile(r"^( *)")
 _REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
@@ -112,15 +117,61 @@ async def changes_after_action(
             before.set_by_agent.update(acted_on)
         return None
     remember(state, snapshot)
-    if before is None:  # a new document: how it begins
-        return describe_new_page(snapshot.text)
-    return describe_changes(
-        before.text,
-        snapshot.text,
-        acted_on={*acted_on, *before.set_by_agent},
-        focused_field_set=sets_value and not acted_on,
-        restless=snapshot.changes.restless if snapshot.changes else (),
-    )
+
+    def describe(snapshot: Snapshot) -> str | None:
+        if before is None:  # a new document: how it begins
+            return describe_new_page(snapshot.text)
+        return describe_changes(
+            before.text,
+            snapshot.text,
+            acted_on={*acted_on, *before.set_by_agent},
+            focused_field_set=sets_value and not acted_on,
+            restless=snapshot.changes.restless if snapshot.changes else (),
+        )
+
+    shows = describe(snapshot)
+    # A page at work ("Checking…", a progress bar) shows its result a moment later, often from a timer no
+    # request waits for: the reply waits for the page to change again, and tells the result.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + min(IN_PROGRESS_CAP_S, timeout_s)
+    while shows is not None and at_work(shows) and state.watch is not None:
+        left = deadline - loop.time()
+        if left <= 0 or not await _changes_within(state, left):
+            break
+        later = await _view(session, page, timeout_s, before, if_changed=False)
+        if later is None:
+            break
+        remember(state, later)
+        shows = describe(later)
+    return shows
+
+
+def at_work(shows: str) -> bool:
+    """What the page now shows includes a sign of work going on: a progress bar, "Checking…",
+    "Saving changes...", "Please wait"."""
+    for line in shows.split("\n"):
+        if line.startswith("No longer shown:"):
+            continue
+        stripped = line.strip()
+        if stripped.startswith("- progressbar"):
+            return True
+        texts = [*_QUOTED.findall(stripped)]
+        own = _LINE_TEXT.match(stripped)
+        if own:
+            texts.append(own.group(1).strip('"'))
+        if any(_AT_WORK.match(text.strip()) for text in texts):
+            return True
+    return False
+
+
+async def _changes_within(state: TabState, timeout_s: float) -> bool:
+    watch = state.watch
+    if watch is None:
+        return False
+    try:
+        return await watch.next_change(timeout_s)
+    except (PlaywrightError, TimeoutError, RuntimeError):  # the document went: the next view says so
+        return True
 
 
 def _seen_now(state: TabState) -> PageView | None:
@@ -193,7 +244,8 @@ def describe_changes(
         added.extend(
             j for j in range(j1, j2) if j not in quiet and not new[j].empty and not new[j].shows(restless)
         )
-        new_keys = {new[j].key.strip() for j in range(j1, j2)}
+        # A line back as it was but for its ref (a button renamed while it worked, then back) did not go.
+        new_keys = {_REF.sub("", new[j].key).strip() for j in range(j1, j2)}
         # As many lines in as out: each is the one before it, changed. A list that shrank lost items.
         one_for_one = i2 - i1 == j2 - j1
         for i in range(i1, i2):
@@ -202,6 +254,7 @@ def describe_changes(
                 line.empty
                 or i in quiet_old
                 or (line.ref in still_there if line.ref else line.key.strip() in new_keys)
+                or _REF.sub("", line.key).strip() in new_keys
                 or (one_for_one and _renamed(line, new, j1 + (i - i1), j2))
             ):
                 continue

@@ -7,6 +7,7 @@ through the same binding as `{"kind": ..., ...}`; they reach the server as PageE
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -20,6 +21,8 @@ BINDING = "__browser_mcp_event"
 # In our world: [DOM changes, input events] since the document was parsed (null before), and the texts
 # of elements that change by themselves (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
+# In our world: a promise of true at the page's next DOM change (ours left out), false after a cap.
+NEXT_CHANGE_FUNCTION = "__browser_mcp_next_change"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
 # `report(kind, data)` is how every script of ours in this world talks to the server.
@@ -85,14 +88,20 @@ _SCRIPT = f"""(() => {{
     }}
     return texts.slice(-20);
   }};
+  let waiters = [];  // who waits for the page's next change (see NEXT_CHANGE_FUNCTION)
   // Cheap per record: a page that builds itself fires thousands while it loads.
   const count = records => {{
-    const now = performance.now(), untouched = now - lastInput > 1000;
+    const now = performance.now(), untouched = now - lastInput > 1000, before = mutations;
     for (const record of records) {{
       if (ours(record.target)) continue;
       if (record.type === 'childList' && onlyOurs(record.addedNodes) && onlyOurs(record.removedNodes)) continue;
       mutations++;
       if (untouched && record.type !== 'attributes') noteChange(record.target, now);
+    }}
+    if (mutations !== before && waiters.length) {{
+      const woken = waiters;
+      waiters = [];
+      for (const wake of woken) wake(true);
     }}
   }};
   const counter = new MutationObserver(count);
@@ -151,6 +160,11 @@ _SCRIPT = f"""(() => {{
     typedInto = new WeakSet();
     return [mutations, inputs, restlessTexts()];
   }};
+  globalThis.{NEXT_CHANGE_FUNCTION} = capMs => new Promise(resolve => {{
+    const wake = changed => {{ clearTimeout(timer); resolve(changed); }};
+    const timer = setTimeout(() => {{ waiters = waiters.filter(other => other !== wake); resolve(false); }}, capMs);
+    waiters.push(wake);
+  }});
 }})()"""
 
 
@@ -236,6 +250,14 @@ class TabWatch:
         if not (isinstance(mutations, int) and isinstance(inputs, int) and isinstance(restless, list)):
             return None
         return PageChanges(mutations, inputs, tuple(str(text) for text in restless))
+
+    async def next_change(self, timeout_s: float) -> bool:
+        """Wait for the page's next DOM change (ours left out): False if none came within `timeout_s`."""
+        cap_ms = round(timeout_s * 1000)
+        changed = await asyncio.wait_for(
+            self.evaluate(f"globalThis.{NEXT_CHANGE_FUNCTION}?.({cap_ms}) ?? false"), timeout_s + 1.0
+        )
+        return changed is True
 
     async def evaluate(self, expression: str, *, timeout_s: float = 5.0) -> Any:
         """Evaluate `expression` in our world (the page's DOM, none of its scripts); return its value."""
