@@ -220,6 +220,26 @@ async def test_the_reply_says_what_the_field_holds_when_the_page_changes_it(
     await expect(tab.locator("#story")).to_have_text("Once upon")
 
 
+async def test_what_is_written_in_a_rich_text_editor_is_in_the_snapshot(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """An element the page makes editable and names a textbox (a mail's body): Playwright's snapshot
+    leaves out the text written straight into it. The snapshot shows it, as it shows a text area's."""
+    tab = await open_page(agent, person, site, "/typing_truth.html")
+    story = ref_of(await agent.ok("snapshot"), 'textbox "Story"')
+    await agent.ok("type", ref=story, text="Once upon a time")
+    assert re.search(r'textbox "Story" [^\n]*\[ref=\w+\]: Once upon a time\n', await agent.ok("snapshot"))
+
+    # The person writes a second line (the editor puts it in an element of its own): both show, in order.
+    await tab.locator("#story").press("End")
+    await tab.keyboard.press("Enter")
+    await tab.keyboard.type("there was a fox")
+    await expect(tab.locator("#story")).to_contain_text("there was a fox")
+    page = await agent.ok("snapshot")
+    editor = page[page.index('textbox "Story"') :]
+    assert 0 < editor.index("Once upon a time") < editor.index("there was a fox"), page
+
+
 async def test_a_date_number_or_short_field_says_what_it_takes(
     agent: Agent, person: Person, site: Site
 ) -> None:

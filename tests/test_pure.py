@@ -21,6 +21,7 @@ from browser_mcp.browser.action_windows import (
     ActionWindows,
     now_ms,
 )
+from browser_mcp.browser.editor_texts import add_editor_texts
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.page_changes import at_work, describe_changes, describe_new_page
 from browser_mcp.browser.tabs import TabLabel
@@ -868,3 +869,25 @@ def test_signs_of_a_page_at_work_are_recognised(shows: str) -> None:
 )
 def test_other_texts_are_not_signs_of_work(shows: str) -> None:
     assert not at_work(shows)
+
+
+def test_an_editors_own_text_goes_on_its_line_or_first_under_it() -> None:
+    snapshot = "\n".join(
+        [
+            '- textbox "To" [ref=e3]',
+            '- textbox "Body" [active] [ref=e4]',
+            '- textbox "Notes" [ref=e5]:',
+            "  - paragraph [ref=e6]: second line",
+            '- textbox "Body" [ref=e7]',
+        ]
+    )
+    written = [["Body", "Hi Bob"], ["Notes", "first: line"], ["Body", "P.S. call me"]]
+    assert add_editor_texts(snapshot, written).split("\n") == [
+        '- textbox "To" [ref=e3]',
+        '- textbox "Body" [active] [ref=e4]: Hi Bob',
+        '- textbox "Notes" [ref=e5]:',
+        '  - text: "first: line"',
+        "  - paragraph [ref=e6]: second line",
+        '- textbox "Body" [ref=e7]: P.S. call me',
+    ]
+    assert add_editor_texts(snapshot, []) == snapshot

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from browser_mcp.browser.editor_texts import EDITORS_JS, add_editor_texts
 from browser_mcp.browser.outline import parse, subtree_text
 from browser_mcp.browser.page_watch import PageChanges
 from browser_mcp.browser.secrets import hide_secrets
@@ -74,11 +75,14 @@ async def take_snapshot(
 
 
 async def _new_snapshot(page: Page, state: TabState, timeout_s: float) -> Snapshot:
-    counted = asyncio.ensure_future(_changes(state))  # alongside: it costs the snapshot no time
+    # Alongside the snapshot, they cost it no time.
+    counted = asyncio.ensure_future(_changes(state))
+    editors = asyncio.ensure_future(_editor_texts(state))
     try:
         text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
     finally:
-        changes = await counted
+        changes, written = await counted, await editors
+    text = add_editor_texts(text, written)
     text = await hide_secrets(page, text)  # before anything keeps or shows it
     return Snapshot(text, refs_of(text), state.document, changes)
 
@@ -164,6 +168,16 @@ async def _changes(state: TabState) -> PageChanges | None:
         return await state.watch.changes()
     except Exception:  # a document going away: unknown, so not fresh
         return None
+
+
+async def _editor_texts(state: TabState) -> list[list[str]]:
+    if state.watch is None:
+        return []
+    try:
+        found = await state.watch.evaluate(EDITORS_JS)
+    except Exception:  # a document going away: its snapshot fails too
+        return []
+    return [[str(part) for part in pair] for pair in found] if isinstance(found, list) else []
 
 
 def _indent(line: str) -> str:
