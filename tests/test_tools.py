@@ -397,6 +397,24 @@ async def test_checkboxes_a_page_hides_behind_their_labels_are_clicked_as_a_pers
     await expect(chosen).to_have_text("news, tos, basic")
 
 
+async def test_a_toggle_switch_the_page_draws_gets_a_ref_and_is_switched(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """A switch made of a 0x0 checkbox in a label drawn as a track: Playwright's snapshot lists the checkbox
+    without a ref (nothing to act on); it gets its label's ref, and click and fill_form switch it."""
+    tab = await open_page(agent, person, site, "/custom_checks.html")
+    snapshot = await agent.ok("snapshot")
+    switch = re.search(r"- checkbox \[ref=(e\d+)\]", snapshot)
+    assert switch, snapshot
+    chosen = tab.locator("#chosen")
+
+    await agent.ok("click", ref=switch.group(1))
+    await expect(chosen).to_have_text("dark")
+    await agent.ok("fill_form", fields=[{"ref": switch.group(1), "type": "checkbox", "value": "false"}])
+    await expect(chosen).to_have_text("Nothing chosen")
+    assert not await tab.locator("#dark").is_checked()
+
+
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:
     """press_key Tab moves the focus to the next field, and the reply says which (with its ref, to act on);
     Enter reaches the focused field."""

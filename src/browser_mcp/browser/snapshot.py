@@ -23,6 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from browser_mcp.browser.editor_texts import EDITORS_JS, add_editor_texts
+from browser_mcp.browser.hidden_toggles import give_hidden_toggles_refs
 from browser_mcp.browser.outline import parse, subtree_text
 from browser_mcp.browser.page_watch import PageChanges
 from browser_mcp.browser.secrets import hide_secrets
@@ -82,7 +83,7 @@ async def _new_snapshot(page: Page, state: TabState, timeout_s: float) -> Snapsh
         text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
     finally:
         changes, written = await counted, await editors
-    text = add_editor_texts(text, written)
+    text = add_editor_texts(await give_hidden_toggles_refs(page, text), written)
     text = await hide_secrets(page, text)  # before anything keeps or shows it
     return Snapshot(text, refs_of(text), state.document, changes)
 
