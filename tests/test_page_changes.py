@@ -217,6 +217,10 @@ async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
     imported = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Import contacts"')))
     assert "Imported 42 contacts." in imported and "progressbar" not in imported, imported
 
+    # Shown and hidden by styles alone: the page is looked at once more when the wait ends.
+    uploaded = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Upload photo"')))
+    assert "Photo uploaded." in uploaded and "Uploading" not in uploaded, uploaded
+
     began = time.monotonic()
     stock = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Check stock"')))
     assert "Checking stock…" in stock, stock

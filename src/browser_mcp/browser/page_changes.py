@@ -134,15 +134,17 @@ async def changes_after_action(
     # request waits for: the reply waits for the page to change again, and tells the result.
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(IN_PROGRESS_CAP_S, timeout_s)
-    while shows is not None and at_work(shows) and state.watch is not None:
+    while shows is not None and at_work(shows):
         left = deadline - loop.time()
-        if left <= 0 or not await _changes_within(state, left):
-            break
-        later = await _view(session, page, timeout_s, before, if_changed=False)
+        changed = left > 0 and await _changes_within(state, left)
+        # At the cap, one last look if the page changed in ways that do not end the wait (its styles).
+        later = await _view(session, page, timeout_s, _seen_now(state), if_changed=not changed)
         if later is None:
             break
         remember(state, later)
         shows = describe(later)
+        if not changed:
+            break
     return shows
 
 

@@ -21,7 +21,8 @@ BINDING = "__browser_mcp_event"
 # In our world: [DOM changes, input events] since the document was parsed (null before), and the texts
 # of elements that change by themselves (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
-# In our world: a promise of true at the page's next DOM change (ours left out), false after a cap.
+# In our world: a promise of true at the page's next DOM change (ours and styles left out), false after a
+# cap.
 NEXT_CHANGE_FUNCTION = "__browser_mcp_next_change"
 
 # Runs at the start of every document of the tab (top frame only), in our isolated world.
@@ -91,14 +92,17 @@ _SCRIPT = f"""(() => {{
   let waiters = [];  // who waits for the page's next change (see NEXT_CHANGE_FUNCTION)
   // Cheap per record: a page that builds itself fires thousands while it loads.
   const count = records => {{
-    const now = performance.now(), untouched = now - lastInput > 1000, before = mutations;
+    const now = performance.now(), untouched = now - lastInput > 1000;
+    let wakes = false;
     for (const record of records) {{
       if (ours(record.target)) continue;
       if (record.type === 'childList' && onlyOurs(record.addedNodes) && onlyOurs(record.removedNodes)) continue;
       mutations++;
       if (untouched && record.type !== 'attributes') noteChange(record.target, now);
+      // An animation's style, changed at every frame, would wake a waiter at every frame.
+      if (record.attributeName !== 'style') wakes = true;
     }}
-    if (mutations !== before && waiters.length) {{
+    if (wakes && waiters.length) {{
       const woken = waiters;
       waiters = [];
       for (const wake of woken) wake(true);
@@ -252,7 +256,8 @@ class TabWatch:
         return PageChanges(mutations, inputs, tuple(str(text) for text in restless))
 
     async def next_change(self, timeout_s: float) -> bool:
-        """Wait for the page's next DOM change (ours left out): False if none came within `timeout_s`."""
+        """Wait for the page's next DOM change (ours and styles left out): False if none came within
+        `timeout_s`."""
         cap_ms = round(timeout_s * 1000)
         changed = await asyncio.wait_for(
             self.evaluate(f"globalThis.{NEXT_CHANGE_FUNCTION}?.({cap_ms}) ?? false"), timeout_s + 1.0
