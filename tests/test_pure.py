@@ -800,6 +800,20 @@ def test_page_changes_say_which_items_a_shorter_list_lost() -> None:
     )
 
 
+def test_page_changes_name_what_went_by_the_element_that_held_it() -> None:
+    """A dialog closed: it is named, with how much went with it, not each of its lines."""
+    before = (
+        '- button "Delete account" [ref=e10]\n- dialog "Delete account?" [ref=e30]:\n'
+        '  - heading "Delete account?" [level=2] [ref=e31]\n  - paragraph [ref=e32]: This cannot be undone.\n'
+        '  - group [ref=e35]:\n    - button "Cancel" [ref=e33]\n    - button "Delete" [ref=e34]\n'
+        "- status [ref=e40]: Saved"
+    )
+    after = '- button "Delete account" [ref=e10]'
+    assert describe_changes(before, after) == (
+        'No longer shown: dialog "Delete account?" [ref=e30] and the 5 elements in it; status [ref=e40]: Saved'
+    )
+
+
 def test_page_changes_say_a_moved_element_is_in_its_new_place_not_gone() -> None:
     """A card dragged to another list is shown where it is now, and not said to be gone."""
     before = (

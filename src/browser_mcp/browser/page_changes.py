@@ -238,7 +238,8 @@ def describe_changes(
     quiet = _subtree_indexes(new, own)
     quiet_old = _subtree_indexes(old, own)
     added: list[int] = []
-    gone: list[str] = []
+    went: dict[int, int] = {}  # each element that went (its old line) -> how many went inside it
+    parents = _parents(old)
     still_there = {line.ref for line in new if line.ref}  # an element moved elsewhere has not gone
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -262,7 +263,12 @@ def describe_changes(
                 continue
             if line.ref is None and line.key.strip().startswith("- /"):
                 continue  # a property line (/url) of an element that went: the element says it
-            gone.append(_summary(line))
+            holder = _gone_holder(i, parents, went)
+            if holder is None:
+                went[i] = 0
+            else:  # a closed dialog's content: the dialog says it
+                went[holder] += 1
+    gone = [_summary(old[i]) + _held(inside) for i, inside in went.items()]
     if not added and not gone:
         return None
     return _within(_block(new, added), gone, max_chars)
@@ -275,6 +281,34 @@ def describe_new_page(after: str, max_chars: int = CHANGES_MAX_CHARS) -> str:
     part = _subtree(lines, start) if start else lines
     head = "The page now shows (its main part):" if start else "The page now shows:"
     return _fit(head, _dedent([line.text for line in part]), [], max_chars, partial=len(part) < len(lines))
+
+
+def _parents(lines: Sequence[_Line]) -> list[int | None]:
+    """The index of each line's parent line (None at the top)."""
+    parents: list[int | None] = []
+    open_lines: list[int] = []
+    for index, line in enumerate(lines):
+        while open_lines and lines[open_lines[-1]].depth >= line.depth:
+            open_lines.pop()
+        parents.append(open_lines[-1] if open_lines else None)
+        open_lines.append(index)
+    return parents
+
+
+def _gone_holder(index: int, parents: Sequence[int | None], went: Collection[int]) -> int | None:
+    """The element that went and held the line at `index`, if one did."""
+    parent = parents[index]
+    while parent is not None:
+        if parent in went:
+            return parent
+        parent = parents[parent]
+    return None
+
+
+def _held(inside: int) -> str:
+    if not inside:
+        return ""
+    return " and the element in it" if inside == 1 else f" and the {inside} elements in it"
 
 
 def _lines(text: str) -> list[_Line]:
