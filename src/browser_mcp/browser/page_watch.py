@@ -46,8 +46,21 @@ _SCRIPT = f"""(() => {{
   }};
   const watchTitle = () => {{
     sendTitle();
-    new MutationObserver(sendTitle).observe(document.documentElement,
-      {{ subtree: true, childList: true, characterData: true }});
+    // The head only, where the title is: an observer of every node the parser adds to the page delayed a
+    // big page's parsing (std::Vec's docs: DOM ready ~7% later).
+    const titles = new MutationObserver(sendTitle);
+    const watchHead = () => titles.observe(document.head, {{ subtree: true, childList: true, characterData: true }});
+    if (document.head) watchHead();
+    else {{
+      const untilHead = new MutationObserver(() => {{
+        if (!document.head) return;
+        untilHead.disconnect();
+        sendTitle();
+        watchHead();
+      }});
+      untilHead.observe(document.documentElement, {{ childList: true }});
+    }}
+    document.addEventListener('DOMContentLoaded', sendTitle, {{ once: true }});
   }};
   if (document.documentElement) watchTitle();
   else document.addEventListener('DOMContentLoaded', watchTitle, {{ once: true }});
