@@ -179,11 +179,14 @@ _WATCH_SCRIPT = f"""(() => {{
   }};
   const matters = record => record.type === 'attributes' ||
     Array.prototype.some.call(record.addedNodes, node => node.nodeType === 1);
-  new MutationObserver(records => {{ if (records.some(matters)) soon(); }}).observe(document, {{
+  // From the parsed document on (its full look is at DOMContentLoaded): an observer of every node the parser
+  // adds would slow every page's parsing.
+  const watch = () => new MutationObserver(records => {{ if (records.some(matters)) soon(); }}).observe(document, {{
     subtree: true, childList: true, attributes: true, attributeFilter: ['style', 'class', 'hidden', 'src']
   }});
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', loaded, {{ once: true }});
-  else loaded();
+  const parsed = () => {{ loaded(); watch(); }};
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', parsed, {{ once: true }});
+  else parsed();
   if (document.readyState !== 'complete') window.addEventListener('load', loaded, {{ once: true }});
 }})()"""
 
