@@ -256,7 +256,7 @@ def describe_changes(
             if (
                 line.empty
                 or i in quiet_old
-                or (line.ref in still_there if line.ref else line.key.strip() in new_keys)
+                or (line.ref is not None and line.ref in still_there)
                 or _REF.sub("", line.key).strip() in new_keys
                 or (one_for_one and _renamed(line, new, j1 + (i - i1), j2))
             ):
