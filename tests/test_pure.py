@@ -866,6 +866,7 @@ def test_a_new_page_is_told_from_its_main_part() -> None:
         "The page now shows:\nin main:\n  - paragraph [ref=e4]: Loading results...",
         'The page now shows:\n- generic:\n  - progressbar "Import"',
         "The page now shows:\n- text: Please wait",
+        'The page now shows:\n- status "Loading" [ref=e9]',
     ],
 )
 def test_signs_of_a_page_at_work_are_recognised(shows: str) -> None:

@@ -35,8 +35,9 @@ _COUNT_ELEMENTS_JS = "document.getElementsByTagName('*').length"
 _SNAPSHOT_TIMEOUT_S = 2.0
 # How long the reply waits for a page at work to show what came of it.
 IN_PROGRESS_CAP_S = 2.0
-# "Checking…", "Saving changes...", "Loading results…", "Please wait": an -ing word then an ellipsis.
-_AT_WORK = re.compile(r"^(?:please wait\b.{0,30}|[a-z]+ing\b.{0,40}?\s*(?:…|\.\.\.))$", re.IGNORECASE)
+# "Checking…", "Saving changes...", "Loading results…": an -ing word then an ellipsis; "Please wait";
+# "Loading" (a spinner's name).
+_AT_WORK = re.compile(r"^(?:loading|please wait\b.{0,30}|[a-z]+ing\b.{0,40}?\s*(?:…|\.\.\.))$", re.IGNORECASE)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 _INDENT = re.compile(r"^( *)")
