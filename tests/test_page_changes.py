@@ -221,6 +221,13 @@ async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
     uploaded = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Upload photo"')))
     assert "Photo uploaded." in uploaded and "Uploading" not in uploaded, uploaded
 
+    # The page at work moves on to another: the reply names it and tells how it begins.
+    signed_in = await agent.ok("click", ref=ref_of(page, 'button "Sign in"'))
+    assert f"Page: 'Two' ({site.url('/two.html')})." in signed_in, signed_in
+    assert "Signing in" not in signed_in and "No longer shown" not in signed_in, signed_in
+    await agent.ok("go_back")
+    page = await agent.ok("snapshot")
+
     began = time.monotonic()
     stock = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Check stock"')))
     assert "Checking stock…" in stock, stock

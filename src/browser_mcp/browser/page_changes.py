@@ -120,7 +120,7 @@ async def changes_after_action(
     remember(state, snapshot)
 
     def describe(snapshot: Snapshot) -> str | None:
-        if before is None:  # a new document: how it begins
+        if before is None or snapshot.document != before.document:  # a new document: how it begins
             return describe_new_page(snapshot.text)
         return describe_changes(
             before.text,

@@ -99,11 +99,10 @@ async def describe_outcome(
         call.reply.effect(_refusal_sentence(call.tabs.state(page).refs, outcome.refused))
     navigated = outcome.navigated or page.url != url_before
     if navigated:
-        title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
-        loading = " (still loading)" if outcome.still_loading else ""
-        call.reply.effect(f"Page: {quoted(title)}({clip_argument(page.url, _URL_CHARS)}){loading}.")
+        await _say_page(call, page, still_loading=outcome.still_loading)
         if outcome.still_loading:
             return True
+    document = call.tabs.state(page).document
     shows = await changes_after_action(
         call.session,
         page,
@@ -112,10 +111,21 @@ async def describe_outcome(
         sets_value=sets_value,
         shown_by_dom=shown_by_dom,
     )
-    if shows and not load_stopped(call, page):
+    if load_stopped(call, page):
+        return navigated
+    if call.tabs.state(page).document != document and not navigated:  # it moved on while it worked
+        await _say_page(call, page, still_loading=False)
+        navigated = True
+    if shows:
         call.reply.effect(shows)
         return True
     return navigated
+
+
+async def _say_page(call: ToolCall, page: Page, *, still_loading: bool) -> None:
+    title = shorten(await call.tabs.title_of(page, fresh=True), _TITLE_CHARS)
+    loading = " (still loading)" if still_loading else ""
+    call.reply.effect(f"Page: {quoted(title)}({clip_argument(page.url, _URL_CHARS)}){loading}.")
 
 
 def _refusal_sentence(refs: dict[str, str], fields: Sequence[InvalidField]) -> str:
