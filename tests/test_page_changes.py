@@ -231,6 +231,9 @@ async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
     began = time.monotonic()
     stock = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Check stock"')))
     assert "Checking stock…" in stock, stock
+    assert re.search(
+        r'The page is still at work after [\d.]+ s: wait_for\(text_gone="Checking stock…"\) waits for', stock
+    ), stock
     assert time.monotonic() - began < 4.0
     tab = await person.tab_in_front()
     assert await tab.locator("#stock").inner_text() == "Checking stock…"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
 import logging
 import re
 from collections.abc import Collection, Sequence
@@ -135,6 +136,7 @@ async def changes_after_action(
     # request waits for: the reply waits for the page to change again, and tells the result.
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(IN_PROGRESS_CAP_S, timeout_s)
+    began = loop.time()
     while shows is not None and at_work(shows):
         left = deadline - loop.time()
         changed = left > 0 and await _changes_within(state, left)
@@ -146,25 +148,42 @@ async def changes_after_action(
         shows = describe(later)
         if not changed:
             break
+    sign = work_sign(shows) if shows is not None else None
+    if shows is not None and sign is not None:
+        shows += "\n" + _still_at_work(sign, loop.time() - began)
     return shows
 
 
 def at_work(shows: str) -> bool:
     """What the page now shows includes a sign of work going on: a progress bar, "Checking…",
     "Saving changes...", "Please wait"."""
+    return work_sign(shows) is not None
+
+
+def work_sign(shows: str) -> str | None:
+    """The first sign of work in what the page now shows: its text, "" for a progress bar; None if none."""
     for line in shows.split("\n"):
         if line.startswith("No longer shown:"):
             continue
         stripped = line.strip()
         if stripped.startswith("- progressbar"):
-            return True
-        texts = [*_QUOTED.findall(stripped)]
+            return ""
+        texts: list[str] = [*_QUOTED.findall(stripped)]
         own = _LINE_TEXT.match(stripped)
         if own:
             texts.append(own.group(1).strip('"'))
-        if any(_AT_WORK.match(text.strip()) for text in texts):
-            return True
-    return False
+        for text in texts:
+            if _AT_WORK.match(text.strip()):
+                return text.strip()
+    return None
+
+
+def _still_at_work(sign: str, waited_s: float) -> str:
+    """What to do about a page still at work when the reply stops waiting for it."""
+    then = (
+        f"wait_for(text_gone={json.dumps(sign, ensure_ascii=False)})" if sign else "wait_for, then snapshot,"
+    )
+    return f"The page is still at work after {waited_s:.1f} s: {then} waits for what comes of it."
 
 
 async def _changes_within(state: TabState, timeout_s: float) -> bool:
