@@ -413,6 +413,9 @@ async def test_a_toggle_switch_the_page_draws_gets_a_ref_and_is_switched(
     await agent.ok("fill_form", fields=[{"ref": switch.group(1), "type": "checkbox", "value": "false"}])
     await expect(chosen).to_have_text("Nothing chosen")
     assert not await tab.locator("#dark").is_checked()
+    # The same drawn as a switch (role=switch): the snapshot names it so.
+    await agent.ok("click", ref=ref_of(snapshot, 'switch "Alerts"'))
+    await expect(chosen).to_have_text("alerts")
 
 
 async def test_press_key_moves_focus_and_presses_enter(agent: Agent, person: Person, site: Site) -> None:

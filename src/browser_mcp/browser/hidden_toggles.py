@@ -13,8 +13,11 @@ import re
 from playwright.async_api import Page
 
 _TIMEOUT_MS = 500  # refs of the snapshot just taken: they resolve at once or not at all
-# A checkbox or radio line without a ref: `- checkbox "Wifi" [checked]`, or `...:` with lines under it.
-_REFLESS = re.compile(r"^(?P<head> *- (?:checkbox|radio)\b(?!.*\[ref=).*?)(?P<colon>:?)$", re.MULTILINE)
+# A checkbox, radio or switch line without a ref: `- checkbox "Wifi" [checked]`, or `...:` with lines under
+# it.
+_REFLESS = re.compile(
+    r"^(?P<head> *- (?:checkbox|radio|switch)\b(?!.*\[ref=).*?)(?P<colon>:?)$", re.MULTILINE
+)
 _REF = re.compile(r"\[ref=([a-z0-9]+)\]")
 _CLIMB = 2  # how far up the element holding the input may be (the label, or a box inside it)
 
@@ -28,7 +31,7 @@ _HOLDS_ITS_LABEL_JS = """el => {
 
 async def give_hidden_toggles_refs(page: Page, text: str) -> str:
     """`text` (the page's snapshot) with each ref-less checkbox or radio given its label's ref."""
-    if not ("- checkbox" in text or "- radio" in text) or not _REFLESS.search(text):
+    if not any(f"- {role}" in text for role in ("checkbox", "radio", "switch")) or not _REFLESS.search(text):
         return text
     lines = text.split("\n")
     holders = _holders(lines)
