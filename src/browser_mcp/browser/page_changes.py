@@ -135,8 +135,8 @@ async def changes_after_action(
     # A page at work ("Checking…", a progress bar) shows its result a moment later, often from a timer no
     # request waits for: the reply waits for the page to change again, and tells the result.
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + min(IN_PROGRESS_CAP_S, timeout_s)
     began = loop.time()
+    deadline = began + min(IN_PROGRESS_CAP_S, timeout_s)
     while shows is not None and at_work(shows):
         left = deadline - loop.time()
         changed = left > 0 and await _changes_within(state, left)
@@ -180,10 +180,10 @@ def work_sign(shows: str) -> str | None:
 
 def _still_at_work(sign: str, waited_s: float) -> str:
     """What to do about a page still at work when the reply stops waiting for it."""
-    then = (
-        f"wait_for(text_gone={json.dumps(sign, ensure_ascii=False)})" if sign else "wait_for, then snapshot,"
-    )
-    return f"The page is still at work after {waited_s:.1f} s: {then} waits for what comes of it."
+    still = f"The page is still at work after {waited_s:.1f} s"
+    if not sign:
+        return f"{still} (a progress bar): a snapshot in a moment shows what comes of it."
+    return f"{still}: wait_for(text_gone={json.dumps(sign, ensure_ascii=False)}) waits for what comes of it."
 
 
 async def _changes_within(state: TabState, timeout_s: float) -> bool:
