@@ -23,7 +23,7 @@ from browser_mcp.browser.action_windows import (
 )
 from browser_mcp.browser.editor_texts import add_editor_texts
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
-from browser_mcp.browser.page_changes import at_work, describe_changes, describe_new_page
+from browser_mcp.browser.page_changes import describe_changes, describe_new_page, work_sign
 from browser_mcp.browser.tabs import TabLabel
 from browser_mcp.neko.link import chat_line
 from browser_mcp.people.activity import CLAUSE_CHARS, NEWS_CLAUSES, ActivityLog, describe, news_line
@@ -870,7 +870,7 @@ def test_a_new_page_is_told_from_its_main_part() -> None:
     ],
 )
 def test_signs_of_a_page_at_work_are_recognised(shows: str) -> None:
-    assert at_work(shows)
+    assert work_sign(shows) is not None
 
 
 @pytest.mark.parametrize(
@@ -883,7 +883,7 @@ def test_signs_of_a_page_at_work_are_recognised(shows: str) -> None:
     ],
 )
 def test_other_texts_are_not_signs_of_work(shows: str) -> None:
-    assert not at_work(shows)
+    assert work_sign(shows) is None
 
 
 def test_an_editors_own_text_goes_on_its_line_or_first_under_it() -> None:

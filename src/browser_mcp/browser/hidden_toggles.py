@@ -12,13 +12,15 @@ import re
 
 from playwright.async_api import Page
 
+from browser_mcp.text import REF_PATTERN
+
 _TIMEOUT_MS = 500  # refs of the snapshot just taken: they resolve at once or not at all
 # A checkbox, radio or switch line without a ref: `- checkbox "Wifi" [checked]`, or `...:` with lines under
 # it.
 _REFLESS = re.compile(
     r"^(?P<head> *- (?:checkbox|radio|switch)\b(?!.*\[ref=).*?)(?P<colon>:?)$", re.MULTILINE
 )
-_REF = re.compile(r"\[ref=([a-z0-9]+)\]")
+_REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
 _CLIMB = 2  # how far up the element holding the input may be (the label, or a box inside it)
 
 # The element holds the input's label, which holds the input (a checkbox or radio) itself.

@@ -137,7 +137,8 @@ async def changes_after_action(
     loop = asyncio.get_running_loop()
     began = loop.time()
     deadline = began + min(IN_PROGRESS_CAP_S, timeout_s)
-    while shows is not None and at_work(shows):
+    sign = work_sign(shows) if shows is not None else None
+    while sign is not None:
         left = deadline - loop.time()
         changed = left > 0 and await _changes_within(state, left)
         # At the cap, one last look if the page changed in ways that do not end the wait (its styles).
@@ -146,22 +147,17 @@ async def changes_after_action(
             break
         remember(state, later)
         shows = describe(later)
+        sign = work_sign(shows) if shows is not None else None
         if not changed:
             break
-    sign = work_sign(shows) if shows is not None else None
     if shows is not None and sign is not None:
         shows += "\n" + _still_at_work(sign, loop.time() - began)
     return shows
 
 
-def at_work(shows: str) -> bool:
-    """What the page now shows includes a sign of work going on: a progress bar, "Checking…",
-    "Saving changes...", "Please wait"."""
-    return work_sign(shows) is not None
-
-
 def work_sign(shows: str) -> str | None:
-    """The first sign of work in what the page now shows: its text, "" for a progress bar; None if none."""
+    """The first sign of work going on in what the page now shows (a progress bar, "Checking…", "Saving
+    changes...", "Please wait"): its text, "" for a progress bar; None if there is none."""
     for line in shows.split("\n"):
         if line.startswith("No longer shown:"):
             continue
