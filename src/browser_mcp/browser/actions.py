@@ -38,11 +38,18 @@ async def perform(
     session: BrowserSession, page: Page, action: Callable[[], Awaitable[T]], *, settle: bool = True
 ) -> Outcome[T]:
     """Run `action` on `page`; a dialog it opens ends the wait at once (the action stays parked)."""
+    async with session.tabs.state(page).requests.hearing():  # what it waits for: the requests it causes
+        return await _perform(session, page, action, settle=settle)
+
+
+async def _perform(
+    session: BrowserSession, page: Page, action: Callable[[], Awaitable[T]], *, settle: bool
+) -> Outcome[T]:
     tabs = session.tabs
     state = tabs.state(page)
     navigations_before = state.main_frame_navigations
     requested_before = state.navigations_requested
-    busy_before = set(state.inflight)
+    busy_before = set(state.requests.inflight)
     refusals_before = state.form_refusals.count
     tabs_before = (tabs.targets_created, tabs.pages_reported)
     dialog_signal = tabs.dialog_signal()
@@ -109,7 +116,7 @@ async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_bef
 
     Requests already running before the action (long polls) do not hold the reply.
     """
-    state = session.tabs.state(page)
+    requests = session.tabs.state(page).requests
     dialog_signal = session.tabs.dialog_signal()
     if navigated:
         load = asyncio.ensure_future(page.wait_for_load_state("domcontentloaded"))
@@ -123,14 +130,14 @@ async def _settle(session: BrowserSession, page: Page, navigated: bool, busy_bef
         return not dialog_signal.is_set() and not page.is_closed()
 
     def unanswered() -> bool:
-        return bool(state.inflight - busy_before - state.answered) and going_on()
+        return bool(requests.inflight - busy_before - requests.answered) and going_on()
 
     def reacting() -> bool:
-        return bool(state.inflight - busy_before) and going_on()
+        return bool(requests.inflight - busy_before) and going_on()
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + SETTLE_CAP_S
-    await wait_while(unanswered, state.network_changed, SETTLE_CAP_S)
+    await wait_while(unanswered, requests.changed, SETTLE_CAP_S)
     # Answered: the page reacts once it has read the body. A body it never reads never ends.
-    await wait_while(reacting, state.network_changed, max(0.0, min(BODY_CAP_S, deadline - loop.time())))
+    await wait_while(reacting, requests.changed, max(0.0, min(BODY_CAP_S, deadline - loop.time())))
     return False

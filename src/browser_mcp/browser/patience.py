@@ -71,7 +71,9 @@ async def act_when_possible(
             if not _never_acted(str(exc)):
                 raise
             before, counts = counts, await _counts(state)
-            waiting_for_answers = state.inflight - state.answered  # a fetch may yet free the element
+            waiting_for_answers = (
+                state.requests.inflight - state.requests.answered
+            )  # a fetch may yet free the element
             if before is not None and counts == before and not waiting_for_answers:
                 raise GaveUp(exc, round(loop.time() - began, 1)) from exc
 

@@ -11,6 +11,7 @@ from playwright.async_api import Dialog
 
 from browser_mcp.browser.form_refusals import FormRefusals
 from browser_mcp.browser.page_watch import PageChanges, TabWatch
+from browser_mcp.browser.tab_requests import TabRequests
 
 CONSOLE_LIMIT = 500
 DOWNLOADS_LIMIT = 20
@@ -73,10 +74,7 @@ class TabState:
     seen: PageView | None = None
     looking_ahead: asyncio.Task[None] | None = None  # a snapshot taken after the agent's navigation
     looking_ahead_began: bool = False  # it is walking the page (else still waiting for the load)
-    # Ids of the requests in flight that may still change the page (documents, fetches; see tab_traffic).
-    inflight: set[str] = field(default_factory=set)
-    answered: set[str] = field(default_factory=set)  # of those in flight: the response has come
-    network_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    requests: TabRequests = field(default_factory=TabRequests)  # in flight, while the agent acts
     downloads: deque[Download] = field(default_factory=lambda: deque(maxlen=DOWNLOADS_LIMIT))
     download_began: asyncio.Event = field(default_factory=asyncio.Event)
     form_refusals: FormRefusals = field(default_factory=FormRefusals)  # forms the browser did not send
@@ -99,18 +97,3 @@ class TabState:
 
     def add_console(self, level: str, text: str, location: str = "") -> None:
         self.console.append(ConsoleEntry(time.time(), level, text, location))
-
-    def request_started(self, request_id: str) -> None:
-        self.inflight.add(request_id)
-        self.network_changed.set()
-
-    def request_answered(self, request_id: str) -> None:
-        if request_id in self.inflight:
-            self.answered.add(request_id)
-            self.network_changed.set()
-
-    def request_ended(self, request_id: str) -> None:
-        if request_id in self.inflight:
-            self.inflight.discard(request_id)
-            self.answered.discard(request_id)
-            self.network_changed.set()

@@ -29,8 +29,6 @@ log = logging.getLogger(__name__)
 
 # Requests that mean "the page is still reacting"; images, fonts and media do not count.
 _SETTLE_RESOURCE_TYPES = frozenset({"Document", "Fetch", "XHR"})
-# Keep no response bodies for this session: we never read them.
-_NETWORK_BUFFERS = {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0, "maxPostDataSize": 0}
 _PREVIEW_ITEMS = 5
 
 
@@ -45,13 +43,13 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
 
     def on_request(event: dict[str, Any]) -> None:
         if event.get("type") in _SETTLE_RESOURCE_TYPES:
-            state.request_started(str(event.get("requestId")))
+            state.requests.started(str(event.get("requestId")))
 
     def on_response(event: dict[str, Any]) -> None:
-        state.request_answered(str(event.get("requestId")))
+        state.requests.answered_now(str(event.get("requestId")))
 
     def on_end(event: dict[str, Any]) -> None:
-        state.request_ended(str(event.get("requestId")))
+        state.requests.ended(str(event.get("requestId")))
 
     def on_console(event: dict[str, Any]) -> None:
         args = event.get("args") or []
@@ -65,7 +63,7 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
     cdp.on("Runtime.consoleAPICalled", on_console)
     if frame:
         await cdp.send("Runtime.enable")
-    await cdp.send("Network.enable", _NETWORK_BUFFERS)
+    await state.requests.add_session(cdp)
 
 
 def follow_downloads(cdp: CDPSession, state: TabState) -> None:
@@ -143,6 +141,7 @@ def follow_frames(page: Page, state: TabState) -> None:
     async def forget_now(frame: Frame) -> None:
         old = sessions.pop(frame, None)
         if old is not None:
+            state.requests.remove_session(old)
             await _detach(old)
 
     def start(work: Any) -> None:

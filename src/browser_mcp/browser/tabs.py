@@ -37,6 +37,8 @@ _TITLE_TIMEOUT_S = 1.0
 _NEW_TAB_REPORT_WAIT_S = 1.5
 _DIALOG_TEXT_CHARS = 80
 _WARM_UP_TIMEOUT_MS = 10_000
+# How long the person stays on a page before Playwright's helper script is set up in it (see _warm_up).
+_WARM_UP_AFTER_S = 1.0
 _IDLE_WAIT_S = 1.0
 # Resolves when the renderer has a moment with nothing to do (at most _IDLE_WAIT_S from now).
 _IDLE_JS = (
@@ -336,24 +338,39 @@ class Tabs:
                 self._warm_up(page)
 
     def _warm_up(self, page: Page) -> None:
-        """Have Playwright set up its helper script in the new document, in the background: the first
-        snapshot of a document pays ~40 ms for it otherwise, and a snapshot often follows. Once the page
-        has loaded and its renderer is idle: the person's page is not held up while it loads. Not for
-        the agent's navigations: the look ahead does it, and the renderer busy with it would hold the
-        agent's next call (a navigation straight after one paid ~30 ms)."""
-        if page in self._warming:
-            return
-        task = asyncio.ensure_future(self._touch(page, self.state(page)))
+        """Have Playwright set up its helper script in the person's new document, in the background: the
+        first snapshot of a document pays ~40 ms for it otherwise. Only once the person has stayed on the
+        page a while, it has loaded and its renderer is idle: it costs ~40 ms of the renderer's CPU and as
+        much of the server's, which a person clicking through pages would pay at their next page's load.
+        Not for the agent's navigations: the look ahead does it, and the renderer busy with it would hold
+        the agent's next call (a navigation straight after one paid ~30 ms)."""
+        earlier = self._warming.pop(page, None)
+        if earlier is not None:
+            earlier.cancel()
+        state = self.state(page)
+        task = asyncio.ensure_future(self._touch(page, state, state.main_frame_navigations))
         self._warming[page] = task
-        task.add_done_callback(lambda _: self._warming.pop(page, None))
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._warming.get(page) is done:  # not a later document's
+                del self._warming[page]
+
+        task.add_done_callback(forget)
 
     @staticmethod
-    async def _touch(page: Page, state: TabState) -> None:
+    async def _touch(page: Page, state: TabState, navigations: int) -> None:
+        def moved_on() -> bool:
+            return state.main_frame_navigations != navigations or page.is_closed()
+
         with contextlib.suppress(Exception):  # a tab that closed or navigated on: nothing to warm
+            await asyncio.sleep(_WARM_UP_AFTER_S)
+            if moved_on():
+                return
             await page.wait_for_load_state("load", timeout=_WARM_UP_TIMEOUT_MS)
             if state.watch is not None:
                 await state.watch.evaluate(_IDLE_JS, timeout_s=_IDLE_WAIT_S + 1)
-            await page.locator(":root").count()
+            if not moved_on():  # else the count would wait for the next document and run as it loads
+                await page.locator(":root").count()
 
     def _on_dialog(self, dialog: Dialog) -> None:
         page = dialog.page
