@@ -237,3 +237,14 @@ async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
     assert time.monotonic() - began < 4.0
     tab = await person.tab_in_front()
     assert await tab.locator("#stock").inner_text() == "Checking stock…"
+
+    # Marked busy with no word of it on the page (aria-busy over skeleton rows): waited for the same way.
+    friends = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Show friends"')))
+    assert "Ada Lovelace" in friends and "Grace Hopper" in friends and "busy" not in friends, friends
+    began = time.monotonic()
+    refreshed = await agent.ok("click", ref=ref_of(page, 'button "Refresh feed"'))
+    assert re.search(
+        r'The page is still at work after [\d.]+ s \("Feed" marked busy\): a snapshot in a moment shows',
+        refreshed,
+    ), refreshed
+    assert time.monotonic() - began < 4.0

@@ -40,6 +40,7 @@ IN_PROGRESS_CAP_S = 2.0
 # "Loading" (a spinner's name).
 _AT_WORK = re.compile(r"^(?:loading|please wait\b.{0,30}|[a-z]+ing\b.{0,40}?\s*(?:…|\.\.\.))$", re.IGNORECASE)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_BUSY = "busy: "  # a sign of work that is no text on the page but an element marked busy (aria-busy)
 
 _INDENT = re.compile(r"^( *)")
 _REF = re.compile(rf"\[ref=({REF_PATTERN})\]")
@@ -131,13 +132,21 @@ async def changes_after_action(
             restless=snapshot.changes.restless if snapshot.changes else (),
         )
 
+    def at_work(shows: str | None, snapshot: Snapshot) -> str | None:
+        """The sign of work the page now shows (see work_sign), or what it newly marks busy ("busy: ...")."""
+        sign = work_sign(shows) if shows is not None else None
+        if sign is None:
+            busy = _newly_busy(before, snapshot)
+            sign = None if busy is None else _BUSY + busy
+        return sign
+
     shows = describe(snapshot)
-    # A page at work ("Checking…", a progress bar) shows its result a moment later, often from a timer no
-    # request waits for: the reply waits for the page to change again, and tells the result.
+    # A page at work ("Checking…", a progress bar, a list marked busy) shows its result a moment later, often
+    # from a timer no request waits for: the reply waits for the page to change again, and tells the result.
     loop = asyncio.get_running_loop()
     began = loop.time()
     deadline = began + min(IN_PROGRESS_CAP_S, timeout_s)
-    sign = work_sign(shows) if shows is not None else None
+    sign = at_work(shows, snapshot)
     while sign is not None:
         left = deadline - loop.time()
         changed = left > 0 and await _changes_within(state, left)
@@ -147,12 +156,22 @@ async def changes_after_action(
             break
         remember(state, later)
         shows = describe(later)
-        sign = work_sign(shows) if shows is not None else None
+        sign = at_work(shows, later)
         if not changed:
             break
-    if shows is not None and sign is not None:
-        shows += "\n" + _still_at_work(sign, loop.time() - began)
+    if sign is not None:
+        still = _still_at_work(sign, loop.time() - began)
+        shows = still if shows is None else f"{shows}\n{still}"
     return shows
+
+
+def _newly_busy(before: PageView | None, snapshot: Snapshot) -> str | None:
+    """The name of what the page marks busy (aria-busy) in `snapshot` and did not in `before` ("" if it has
+    none); None if nothing."""
+    if snapshot.changes is None:
+        return None
+    known = before.changes.busy if before is not None and before.changes is not None else ()
+    return next((name for name in snapshot.changes.busy if name not in known), None)
 
 
 def work_sign(shows: str) -> str | None:
@@ -177,6 +196,10 @@ def work_sign(shows: str) -> str | None:
 def _still_at_work(sign: str, waited_s: float) -> str:
     """What to do about a page still at work when the reply stops waiting for it."""
     still = f"The page is still at work after {waited_s:.1f} s"
+    if sign.startswith(_BUSY):
+        busy = sign.removeprefix(_BUSY)
+        what = json.dumps(busy, ensure_ascii=False) if busy else "a part of it"
+        return f"{still} ({what} marked busy): a snapshot in a moment shows what comes of it."
     if not sign:
         return f"{still} (a progress bar): a snapshot in a moment shows what comes of it."
     return f"{still}: wait_for(text_gone={json.dumps(sign, ensure_ascii=False)}) waits for what comes of it."

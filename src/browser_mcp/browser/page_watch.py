@@ -18,8 +18,8 @@ from playwright.async_api import BrowserContext, CDPSession, Page
 
 WORLD = "browser_mcp"
 BINDING = "__browser_mcp_event"
-# In our world: [DOM changes, input events] since the document was parsed (null before), and the texts
-# of elements that change by themselves (see _SCRIPT).
+# In our world: [DOM changes, input events] since the document was parsed (null before), the texts of
+# elements that change by themselves, and what the page marks busy (see _SCRIPT).
 CHANGES_FUNCTION = "__browser_mcp_dom_changes"
 # In our world: a promise of true at the page's next DOM change (ours and styles left out), false after a
 # cap.
@@ -102,6 +102,18 @@ _SCRIPT = f"""(() => {{
     }}
     return texts.slice(-20);
   }};
+  // What the page marks as at work (aria-busy: a list loading more, a skeleton, a button sending): the
+  // names of the shown ones, as a person would read them.
+  const busyParts = () => {{
+    const names = [];
+    for (const element of document.querySelectorAll('[aria-busy="true"]')) {{
+      if (element.checkVisibility && !element.checkVisibility()) continue;
+      const text = (element.getAttribute('aria-label') || element.textContent || '').replace(/\\s+/g, ' ').trim();
+      names.push(text.length > 60 ? text.slice(0, 59) + '…' : text);
+      if (names.length >= 5) break;
+    }}
+    return names;
+  }};
   let waiters = [];  // who waits for the page's next change (see NEXT_CHANGE_FUNCTION)
   // Cheap per record: a page that builds itself fires thousands while it loads.
   const count = records => {{
@@ -175,7 +187,7 @@ _SCRIPT = f"""(() => {{
     count(counter.takeRecords());
     if (lookInto(document)) mutations++;
     typedInto = new WeakSet();
-    return [mutations, inputs, restlessTexts()];
+    return [mutations, inputs, restlessTexts(), busyParts()];
   }};
   globalThis.{NEXT_CHANGE_FUNCTION} = capMs => new Promise(resolve => {{
     const wake = changed => {{ clearTimeout(timer); resolve(changed); }};
@@ -196,6 +208,8 @@ class PageChanges:
     inputs: int  # input and change events in its fields, focus and pointer moves, toggles, resizes
     # The short texts of elements that change by themselves (a clock): not news of an action.
     restless: tuple[str, ...] = field(default=(), compare=False)
+    # What the page marks busy (aria-busy) and shows, by its name or text ("" for none).
+    busy: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -261,12 +275,19 @@ class TabWatch:
     async def changes(self, timeout_s: float = 2.0) -> PageChanges | None:
         """How many times the page changed so far (None: not counted in this document)."""
         counts = await self.evaluate(f"globalThis.{CHANGES_FUNCTION}?.() ?? null", timeout_s=timeout_s)
-        if not (isinstance(counts, list) and len(counts) == 3):
+        if not (isinstance(counts, list) and len(counts) == 4):
             return None
-        mutations, inputs, restless = counts
-        if not (isinstance(mutations, int) and isinstance(inputs, int) and isinstance(restless, list)):
+        mutations, inputs, restless, busy = counts
+        if not (
+            isinstance(mutations, int)
+            and isinstance(inputs, int)
+            and isinstance(restless, list)
+            and isinstance(busy, list)
+        ):
             return None
-        return PageChanges(mutations, inputs, tuple(str(text) for text in restless))
+        return PageChanges(
+            mutations, inputs, tuple(str(text) for text in restless), tuple(str(name) for name in busy)
+        )
 
     async def next_change(self, timeout_s: float) -> bool:
         """Wait for the page's next DOM change (ours and styles left out): False if none came within
