@@ -33,7 +33,14 @@ _SCRIPT = f"""(() => {{
     try {{ globalThis.{BINDING}(JSON.stringify({{ ...data, kind, at: Date.now() }})); }} catch (e) {{}}
   }};
   globalThis.__browser_mcp_report = report;
-  const send = () => report('visibility', {{ visibility: document.visibilityState, focused: document.hasFocus() }});
+  // Told when it changes, not at each focus change inside the page (a focus event of every element).
+  let shown = '';
+  const send = () => {{
+    const now = {{ visibility: document.visibilityState, focused: document.hasFocus() }};
+    if (JSON.stringify(now) === shown) return;
+    shown = JSON.stringify(now);
+    report('visibility', now);
+  }};
   document.addEventListener('visibilitychange', send, true);
   window.addEventListener('focus', send, true);
   window.addEventListener('blur', send, true);
