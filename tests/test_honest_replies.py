@@ -414,3 +414,14 @@ async def test_go_back_with_no_history_answers_at_once(agent: Agent, person: Per
     back = await agent.ok("go_back")
     assert time.monotonic() - started < 0.5
     assert back.startswith("There is no previous page in this tab's history; still on "), back
+
+
+async def test_a_pdf_is_said_to_be_one_not_an_empty_page(agent: Agent, person: Person, site: Site) -> None:
+    """The browser shows a PDF in a viewer of its own, with nothing in the page's accessibility tree: the
+    replies say it is a PDF the person can read, not that the page is empty."""
+    navigated = await agent.ok("navigate", url=site.url("/invoice.pdf"))
+    assert navigated.startswith(f"Navigated: ({site.url('/invoice.pdf')})."), navigated
+    assert "The tab shows a PDF in the browser's viewer: a snapshot cannot read its text" in navigated
+    snapshot = await agent.ok("snapshot")
+    assert "The tab shows a PDF in the browser's viewer" in snapshot, snapshot
+    assert "no accessible content" not in snapshot, snapshot

@@ -182,6 +182,5 @@ REPORT_CSV = b"date,amount\n2026-12-24,120\n"
 
 
 def _kind(file: Path) -> str:
-    return {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}.get(
-        file.suffix, "application/octet-stream"
-    )
+    kinds = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}
+    return {**kinds, ".pdf": "application/pdf"}.get(file.suffix, "application/octet-stream")

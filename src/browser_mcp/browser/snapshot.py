@@ -88,6 +88,17 @@ async def _new_snapshot(page: Page, state: TabState, timeout_s: float) -> Snapsh
     return Snapshot(text, refs_of(text), state.document, changes)
 
 
+async def document_type(state: TabState) -> str:
+    """The MIME type of the document the tab shows ("application/pdf" in the browser's PDF viewer); "" if it
+    cannot be asked."""
+    if state.watch is None:
+        return ""
+    try:
+        return str(await state.watch.evaluate("document.contentType") or "")
+    except Exception:  # a document going away
+        return ""
+
+
 def remember(state: TabState, snapshot: Snapshot) -> None:
     """The model sees (part of) `snapshot`: its refs are the tab's now, and later actions compare with it."""
     state.refs = snapshot.refs

@@ -14,6 +14,21 @@ from browser_mcp.text import clip_argument, first_line, quote_argument, shorten
 
 # Of Playwright's own words quoted in a sentence (they may quote a whole selector or URL).
 _DETAIL_CHARS = 300
+# Documents the browser shows in a viewer of its own, with nothing of them in the page's accessibility tree.
+_VIEWERS = {"application/pdf": "a PDF"}
+
+
+def in_a_viewer(content_type: str | None) -> str | None:
+    """What to say of a document of `content_type` the browser shows in a viewer of its own (a PDF), whose
+    text no snapshot can read; None for a page."""
+    what = _VIEWERS.get((content_type or "").split(";")[0].strip().lower())
+    if what is None:
+        return None
+    return (
+        f"The tab shows {what} in the browser's viewer: a snapshot cannot read its text, and the person can "
+        "(ask_user can ask them about it)."
+    )
+
 
 _NET_ERROR_HINTS = {
     "ERR_NAME_NOT_RESOLVED": "the host name could not be resolved; check the URL",

@@ -14,6 +14,7 @@ from browser_mcp.browser.history import error_page_landed, history_place, is_err
 from browser_mcp.browser.snapshot import look_ahead, looked_ahead
 from browser_mcp.progress import with_progress
 from browser_mcp.text import clip_argument, quoted, shorten
+from browser_mcp.tools.explain import in_a_viewer
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec, tool
 
@@ -84,6 +85,9 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
     response = outcome.value
     status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""
     call.reply.say(f"{_PAST[verb]}: {quoted(await _title(call, page))}({_url(page)}{status}).")
+    viewer = in_a_viewer(response.headers.get("content-type") if response is not None else None)
+    if viewer:
+        call.reply.say(viewer)
 
 
 def _no_history(verb: str, page: Page, url: str) -> str:

@@ -8,12 +8,16 @@ from pydantic import Field
 
 from browser_mcp.browser.outline import HEADER_CHARS, NOTE_ROOM, budget_note, cut_to_budget, outline
 from browser_mcp.browser.outline import search as find_in
-from browser_mcp.browser.snapshot import remember, section, take_snapshot, to_depth
+from browser_mcp.browser.snapshot import document_type, remember, section, take_snapshot, to_depth
 from browser_mcp.text import clean_ref, quoted, shorten
+from browser_mcp.tools.explain import in_a_viewer
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, tool
 
 MAX_CHARS_LIMIT = 200_000
+
+
+_EMPTY = "(the page has no accessible content)"
 
 
 @tool(
@@ -70,7 +74,10 @@ async def snapshot(
     label = await call.tabs.label(page)
     # Short, so that what follows it has the room outlines and parts are planned with.
     call.reply.say(shorten(f"Tab {label.name}: {quoted(label.title)}({label.url})", HEADER_CHARS))
-    if search:
+    if not taken.text.strip():
+        viewer = in_a_viewer(await document_type(state))
+        call.reply.say(viewer or _EMPTY)
+    elif search:
         call.reply.say(find_in(text, search, budget - NOTE_ROOM))
     elif offset is None:
         _whole_or_outline(call, text, budget, scope, named_budget=max_chars is not None)
@@ -82,7 +89,7 @@ def _whole_or_outline(
     call: ToolCall, text: str, budget: int, scope: str | None, *, named_budget: bool
 ) -> None:
     if len(text) + HEADER_CHARS + 1 <= budget:  # the header line counts too
-        call.reply.say(text.rstrip("\n") if text.strip() else "(the page has no accessible content)")
+        call.reply.say(text.rstrip("\n") if text.strip() else _EMPTY)
         return
     shown = outline(
         text, budget, ref=scope, name_max_chars=named_budget and budget != call.settings.snapshot_max_chars
@@ -99,7 +106,7 @@ def _part(
     if offset and part.start >= part.total_chars:
         call.reply.say(f"[Nothing past offset {offset}: the snapshot has {part.total_chars:,} characters.]")
         return
-    call.reply.say(part.text.rstrip("\n") if part.text else "(the page has no accessible content)")
+    call.reply.say(part.text.rstrip("\n") if part.text else _EMPTY)
     note = budget_note(
         part, scope, budget if named_budget and budget != call.settings.snapshot_max_chars else None
     )
