@@ -6,6 +6,7 @@ shaped like the ones Playwright raises.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from typing import cast
@@ -13,7 +14,7 @@ from typing import cast
 import pytest
 from playwright.async_api import Error, Page, TimeoutError
 
-from browser_mcp.browser import action_windows
+from browser_mcp.browser import action_windows, tab_requests
 from browser_mcp.browser.action_windows import (
     AFTER_SLACK_MS,
     BEFORE_SLACK_MS,
@@ -906,3 +907,25 @@ def test_an_editors_own_text_goes_on_its_line_or_first_under_it() -> None:
         '- textbox "Body" [ref=e7]: P.S. call me',
     ]
     assert add_editor_texts(snapshot, []) == snapshot
+
+
+async def test_requests_are_heard_while_the_agent_acts_and_forgotten_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An action hears the tab's requests; a while after the last one, what was in flight is forgotten
+    (it may have ended unheard) and a new action starts with nothing held against it."""
+    monkeypatch.setattr(tab_requests, "LINGER_S", 0.05)
+    requests = tab_requests.TabRequests()
+    assert not requests.heard
+    async with requests.hearing():
+        assert requests.heard
+        requests.started("r1")
+        requests.started("r2")
+        requests.answered_now("r2")
+        requests.ended("r3")  # never heard begin: nothing to end
+    assert requests.inflight == {"r1", "r2"} and requests.answered == {"r2"}
+    async with requests.hearing():  # the next action comes in time: still heard, still known
+        assert requests.inflight == {"r1", "r2"}
+    requests.changed.clear()
+    await asyncio.wait_for(requests.changed.wait(), 2)  # the linger ran out
+    assert not requests.heard and not requests.inflight and not requests.answered
