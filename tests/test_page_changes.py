@@ -248,3 +248,13 @@ async def test_a_page_at_work_is_waited_for_and_the_reply_tells_what_came_of_it(
         refreshed,
     ), refreshed
     assert time.monotonic() - began < 4.0
+
+
+async def test_an_answer_in_a_dialog_is_followed_by_what_it_leads_to(agent: Agent, site: Site) -> None:
+    """A confirmation dialog closes, and its result shows a moment later (after the dialog's closing
+    animation, from a timer): the reply tells the result, not only that the dialog went."""
+    await agent.ok("navigate", url=site.url("/at_work.html"))
+    page = await agent.ok("snapshot")
+    asked = shown_part(await agent.ok("click", ref=ref_of(page, 'button "Delete draft"')))
+    deleted = shown_part(await agent.ok("click", ref=ref_of(asked, 'button "Delete"')))
+    assert "Draft deleted" in deleted and "No longer shown: dialog" in deleted, deleted

@@ -24,7 +24,12 @@ from browser_mcp.browser.action_windows import (
 )
 from browser_mcp.browser.editor_texts import add_editor_texts
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
-from browser_mcp.browser.page_changes import describe_changes, describe_new_page, work_sign
+from browser_mcp.browser.page_changes import (
+    confirmed_in_dialog,
+    describe_changes,
+    describe_new_page,
+    work_sign,
+)
 from browser_mcp.browser.tabs import TabLabel
 from browser_mcp.neko.link import chat_line
 from browser_mcp.people.activity import CLAUSE_CHARS, NEWS_CLAUSES, ActivityLog, describe, news_line
@@ -929,3 +934,18 @@ async def test_requests_are_heard_while_the_agent_acts_and_forgotten_after(
     requests.changed.clear()
     await asyncio.wait_for(requests.changed.wait(), 2)  # the linger ran out
     assert not requests.heard and not requests.inflight and not requests.answered
+
+
+def test_an_answer_in_a_dialog_is_told_apart_from_closing_it() -> None:
+    before = (
+        "- main [ref=e2]:\n"
+        '  - dialog "Delete?" [ref=e5]:\n'
+        '    - button "Delete" [ref=e6]\n'
+        '    - button "Cancel" [ref=e7]\n'
+        '  - button "Save" [ref=e8]'
+    )
+    gone = '- main [ref=e2]:\n  - button "Save" [ref=e8]'
+    assert confirmed_in_dialog(before, gone, "e6")
+    assert not confirmed_in_dialog(before, gone, "e7")  # it only closes the dialog
+    assert not confirmed_in_dialog(before, before, "e6")  # the dialog is still there
+    assert not confirmed_in_dialog(before, gone, "e8")  # not in the dialog

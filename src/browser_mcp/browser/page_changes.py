@@ -40,6 +40,13 @@ IN_PROGRESS_CAP_S = 2.0
 # "Loading" (a spinner's name).
 _AT_WORK = re.compile(r"^(?:loading|please wait\b.{0,30}|[a-z]+ing\b.{0,40}?\s*(?:…|\.\.\.))$", re.IGNORECASE)
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# After an answer in a dialog that then went, with nothing new shown yet, how long the reply waits for what
+# it leads to.
+CONFIRMED_WAIT_S = 0.8
+_GONE_HEAD = "No longer shown:"
+_DIALOG = re.compile(r"^- (?:alertdialog|dialog)\b")
+# Buttons that only close a dialog: nothing to wait for after them.
+_DISMISSAL = re.compile(r"^(?:cancel|close|no\b.*|not now|dismiss|back|×|✕|x)$", re.IGNORECASE)
 _BUSY = "busy: "  # a sign of work that is no text on the page but an element marked busy (aria-busy)
 
 _INDENT = re.compile(r"^( *)")
@@ -100,13 +107,15 @@ async def changes_after_action(
     timeout_s: float,
     *,
     acted_on: Collection[str] = (),
+    pressed: str | None = None,
     sets_value: bool = False,
     shown_by_dom: bool = False,
 ) -> str | None:
     """The "page now shows" part of the reply, or None when nothing changed (or the page is too big).
 
     `sets_value`: the action set the value of fields (typed, chose), `acted_on` (refs) if named by ref, else
-    the focused one: their own change is the action itself, not news.
+    the focused one: their own change is the action itself, not news. `pressed`: the ref of the element a
+    click pressed (an answer in a dialog is followed by what it leads to).
     `shown_by_dom`: what the action can change shows in the DOM (a fill; not a click, whose checkbox or
     :focus-within menu may change with no DOM change): no DOM change, no snapshot.
     """
@@ -141,6 +150,17 @@ async def changes_after_action(
         return sign
 
     shows = describe(snapshot)
+    only_gone = shows is None or shows.startswith(_GONE_HEAD)
+    if only_gone and pressed is not None and before is not None and snapshot.document == before.document:
+        confirmed = confirmed_in_dialog(before.text, snapshot.text, pressed)
+        if confirmed and await _changes_within(state, min(CONFIRMED_WAIT_S, timeout_s)):
+            # What the answer leads to often shows a moment after the dialog goes (its closing animation,
+            # then a toast "Draft deleted"), when no request of the action's was there to wait for: one
+            # more look.
+            later = await _view(session, page, timeout_s, _seen_now(state), if_changed=False)
+            if later is not None:
+                remember(state, later)
+                snapshot, shows = later, describe(later)
     # A page at work ("Checking…", a progress bar, a list marked busy) shows its result a moment later, often
     # from a timer no request waits for: the reply waits for the page to change again, and tells the result.
     loop = asyncio.get_running_loop()
@@ -165,6 +185,26 @@ async def changes_after_action(
     return shows
 
 
+def confirmed_in_dialog(before: str, after: str, pressed: str) -> bool:
+    """The action pressed (ref) a button in a dialog that is gone now, and not one that only dismisses it."""
+    lines = _lines(before)
+    parents = _parents(lines)
+    now = {line.ref for line in _lines(after)}
+    for index, line in enumerate(lines):
+        if line.ref != pressed:
+            continue
+        name = _QUOTED.search(line.text)
+        if name is not None and _DISMISSAL.match(name.group(1)):
+            return False
+        parent = parents[index]
+        while parent is not None:
+            holder = lines[parent]
+            if _DIALOG.match(holder.text.strip()) and holder.ref not in now:
+                return True
+            parent = parents[parent]
+    return False
+
+
 def _newly_busy(before: PageView | None, snapshot: Snapshot) -> str | None:
     """The name of what the page marks busy (aria-busy) in `snapshot` and did not in `before` ("" if it has
     none); None if nothing."""
@@ -178,7 +218,7 @@ def work_sign(shows: str) -> str | None:
     """The first sign of work going on in what the page now shows (a progress bar, "Checking…", "Saving
     changes...", "Please wait"): its text, "" for a progress bar; None if there is none."""
     for line in shows.split("\n"):
-        if line.startswith("No longer shown:"):
+        if line.startswith(_GONE_HEAD):
             continue
         stripped = line.strip()
         if stripped.startswith("- progressbar"):
@@ -472,7 +512,7 @@ def _fit(head: str, shown: list[str], gone: list[str], max_chars: int, *, partia
         room = max(0, max_chars - 120 - used)
         if len(names) > room:
             names = names[: max(0, room - 1)].rsplit("; ", 1)[0] + "; …"
-        out.append(f"No longer shown: {names}")
+        out.append(f"{_GONE_HEAD} {names}")
         used += len(out[-1]) + 1
     if left_out or partial:
         out.append("[Not all of it fits here: snapshot() shows the whole page.]")

@@ -67,8 +67,9 @@ async def on_element(
     intent = AgentIntent(call.spec.name, f"{verb} {target.name}", target.locator, text, instant)
     outcome = await act(call, intent, lambda: action(target))
     acted_on = [target.ref] if sets_value and target.ref else []
+    pressed = None if sets_value else target.ref
     described = describe_outcome(
-        call, outcome, url_before, acted_on, sets_value=sets_value, shown_by_dom=instant
+        call, outcome, url_before, acted_on, pressed=pressed, sets_value=sets_value, shown_by_dom=instant
     )
     if alongside is None:
         await described
@@ -85,6 +86,7 @@ async def describe_outcome(
     url_before: str,
     acted_on: Sequence[str] = (),
     *,
+    pressed: str | None = None,
     sets_value: bool = False,
     shown_by_dom: bool = False,
 ) -> bool:
@@ -108,6 +110,7 @@ async def describe_outcome(
         page,
         timeout_s_of(call),
         acted_on=acted_on,
+        pressed=pressed,
         sets_value=sets_value,
         shown_by_dom=shown_by_dom,
     )
