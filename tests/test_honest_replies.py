@@ -427,14 +427,17 @@ async def test_a_pdf_is_said_to_be_one_not_an_empty_page(agent: Agent, person: P
     assert "no accessible content" not in snapshot, snapshot
 
 
-async def test_the_current_page_and_step_are_marked_in_the_snapshot(
+async def test_the_current_page_a_tables_order_and_what_is_busy_are_marked_in_the_snapshot(
     agent: Agent, person: Person, site: Site
 ) -> None:
-    """aria-current (the page of a pagination, the step of a wizard, a breadcrumb's last link), which
-    Playwright's snapshot leaves out."""
+    """aria-current (the page of a pagination, the step of a wizard, a breadcrumb's last link), aria-sort and
+    aria-busy, which Playwright's snapshot leaves out."""
     await agent.ok("navigate", url=site.url("/results.html"))
     snapshot = await agent.ok("snapshot")
     assert re.search(r'- link "2" \[current\] \[ref=\w+\]', snapshot), snapshot
     assert re.search(r'- link "Shoes" \[current\] \[ref=\w+\]', snapshot), snapshot
     assert re.search(r"- listitem \[current\] \[ref=\w+\]: Shipping", snapshot), snapshot
     assert snapshot.count("[current]") == 3, snapshot
+    assert re.search(r'- columnheader "Price" \[sorted descending\] \[ref=\w+\]', snapshot), snapshot
+    assert re.search(r'- list "Also viewed" \[busy\] \[ref=\w+\]', snapshot), snapshot
+    assert 'columnheader "Name" [sorted' not in snapshot, snapshot

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from browser_mcp.browser.current_marks import CURRENT_JS, add_current_marks
+from browser_mcp.browser.aria_states import STATES_JS, add_states
 from browser_mcp.browser.editor_texts import EDITORS_JS, add_editor_texts
 from browser_mcp.browser.hidden_toggles import give_hidden_toggles_refs
 from browser_mcp.browser.outline import parse, subtree_text
@@ -79,14 +79,14 @@ async def take_snapshot(
 async def _new_snapshot(page: Page, state: TabState, timeout_s: float) -> Snapshot:
     # Alongside the snapshot, they cost it no time.
     counted = asyncio.ensure_future(_changes(state))
-    editors = asyncio.ensure_future(_pairs(state, EDITORS_JS))
-    current = asyncio.ensure_future(_pairs(state, CURRENT_JS))
+    editors = asyncio.ensure_future(_rows(state, EDITORS_JS))
+    states = asyncio.ensure_future(_rows(state, STATES_JS))
     try:
         text = await page.aria_snapshot(mode="ai", timeout=timeout_s * 1000)
     finally:
-        changes, written, marked = await counted, await editors, await current
+        changes, written, stated = await counted, await editors, await states
     text = add_editor_texts(await give_hidden_toggles_refs(page, text), written)
-    text = add_current_marks(text, marked)
+    text = add_states(text, stated)
     text = await hide_secrets(page, text)  # before anything keeps or shows it
     return Snapshot(text, refs_of(text), state.document, changes)
 
@@ -185,15 +185,15 @@ async def _changes(state: TabState) -> PageChanges | None:
         return None
 
 
-async def _pairs(state: TabState, expression: str) -> list[list[str]]:
-    """The page's answer to `expression` (in our world): a list of pairs of strings."""
+async def _rows(state: TabState, expression: str) -> list[list[str]]:
+    """The page's answer to `expression` (in our world): a list of rows of strings."""
     if state.watch is None:
         return []
     try:
         found = await state.watch.evaluate(expression)
     except Exception:  # a document going away: its snapshot fails too
         return []
-    return [[str(part) for part in pair] for pair in found] if isinstance(found, list) else []
+    return [[str(part) for part in row] for row in found] if isinstance(found, list) else []
 
 
 def _indent(line: str) -> str:

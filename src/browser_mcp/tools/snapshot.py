@@ -15,8 +15,6 @@ from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, tool
 
 MAX_CHARS_LIMIT = 200_000
-
-
 _EMPTY = "(the page has no accessible content)"
 
 
