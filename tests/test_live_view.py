@@ -188,7 +188,9 @@ async def test_the_tab_strip_switches_tabs_and_the_agent_follows(
     assert page.url == site.url("live.html")
     reply = await live_agent.ok("snapshot")
     assert "Live booking" in reply and "Page two" not in reply, reply
-    assert "(in the live view)" in reply, reply
+    # Opened in front on their own screen, then back to the first tab through the live view.
+    assert "opened tab t2 'Two'" in reply and "in the background" not in reply, reply
+    assert re.search(r"switched to tab t1 [^;]*\(in the live view\)", reply), reply
 
 
 PINK_NEAR_JS = """([x, y, w, h]) => {

@@ -63,6 +63,25 @@ async def test_agent_follows_the_person_back_to_tab_one(agent: Agent, person: Pe
     assert 'button "Click me"' in reply and "Page two" not in reply
 
 
+async def test_a_look_at_another_tab_between_two_calls_is_told(
+    agent: Agent, person: Person, site: Site
+) -> None:
+    """The person goes to tab 1 and comes back to tab 2 between two calls: the agent's tab is the same
+    before and after, and the replies still say where the person went."""
+    home, two = await home_and_two(agent, person, site)
+    await agent_acts_on(agent, site.url("/two.html"))
+
+    await person.switch_to(home)
+    await person.switch_to(two)
+    told = ""
+    deadline = time.monotonic() + 5
+    while "switched to tab t2" not in told and time.monotonic() < deadline:
+        told += await agent.ok("activity")  # each reply's first line tells what is new since the last
+    went, came_back = told.find("switched to tab t1 'Home'"), told.find("switched to tab t2 'Two'")
+    assert 0 <= went < came_back, told
+    assert "Page two" in await agent.ok("snapshot")
+
+
 async def test_person_closes_the_agents_tab(agent: Agent, person: Person, site: Site) -> None:
     """The person closes the agent's tab: the next call says so and acts on the tab in front."""
     home, two = await home_and_two(agent, person, site)

@@ -17,6 +17,7 @@ from browser_mcp.browser.session import BrowserSession
 from browser_mcp.people.activity import (
     CLAUSE_CHARS,
     LIVE_VIEW,
+    ActivityEntry,
     ActivityLog,
     describe,
     news_line,
@@ -51,13 +52,23 @@ class PersonEvents:
         self.viewer_input = viewer_input
         self._input_at: dict[Page, float] = {}  # the person's latest input per tab (ms)
         self._visible_at: dict[Page, float] = {}  # when each tab last came to front (ms)
+        self._shown: dict[Page, bool] = {}  # whether each tab said it is visible, in its latest report
 
     # ---- reports from the tabs ------------------------------------------------------------------
 
     def on_page_event(self, page: Page, event: PageEvent) -> None:
         if event.kind == "visibility":
-            if event.data.get("visibility") == "visible":
+            shown = event.data.get("visibility") == "visible"
+            # Reported again when only its focus changes (a blur as the person goes to another tab).
+            came_to_front = shown and self._shown.get(page) is not True
+            switched = came_to_front and page in self._shown
+            self._shown[page] = shown
+            if came_to_front:
                 self._visible_at[page] = event.at
+            if switched and not self.session.windows.covers(event.at, AFTER_SLACK_MS):
+                # Told as it happens: a switch away and back between two calls leaves no other trace.
+                label = self.session.tabs.known_label(page)
+                self._log(page, event.at, f"switched to {label}", "switch")
             return
         if not event.kind.startswith("seen_"):
             return
@@ -180,9 +191,10 @@ class PersonEvents:
         """One line of what the person did since the last call (their tab changes included), then
         the tab changes that need a sentence of their own."""
         self.waiting.call_begins()
-        for gone in [page for page in (*self._input_at, *self._visible_at) if page.is_closed()]:
+        for gone in [page for page in (*self._input_at, *self._visible_at, *self._shown) if page.is_closed()]:
             self._input_at.pop(gone, None)
             self._visible_at.pop(gone, None)
+            self._shown.pop(gone, None)
         notes: list[str] = []
         news = self.activity.untold()
         for change in changes:
@@ -191,15 +203,17 @@ class PersonEvents:
                 continue
             if change.kind in ("switched", "opened_in_front", "opened_behind"):
                 now = change.kind != "opened_behind"
-                at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()
-                entry = self.activity.add(
-                    "person",
-                    change.person_did(),
-                    "",
-                    at / 1000,
-                    kind="tab",
-                    page=change.page,
-                    via=self._via(at),
+                # A switch to it told as it happened: the same news, once (a new tab opened behind
+                # and then switched to is said as opened in front).
+                switch = next(
+                    (e for e in reversed(news) if e.kind == "switch" and e.page is change.page), None
+                )
+                if switch is not None:
+                    news.remove(switch)
+                entry = (
+                    switch
+                    if change.kind == "switched" and switch is not None
+                    else self._log_tab_change(change)
                 )
                 # The line names the tab and its URL: its navigations need no clause of their own.
                 news = [e for e in news if not (e.kind == "navigate" and e.page is change.page)]
@@ -216,6 +230,15 @@ class PersonEvents:
             return notes
         news.sort(key=lambda entry: entry.at)
         return [news_line(describe(news)), *notes]
+
+    def _log_tab_change(self, change: TabChange) -> ActivityEntry:
+        at = self._visible_at.get(change.page, now_ms()) if change.page is not None else now_ms()
+        did = change.person_did()
+        if change.kind == "opened_behind" and change.page in self._visible_at:
+            did = f"opened {change.tab}"  # in front, then they went back to another tab (said apart)
+        return self.activity.add(
+            "person", did, "", at / 1000, kind="tab", page=change.page, via=self._via(at)
+        )
 
     def log_changes(self, changes: list[TabChange]) -> None:
         """Closed tabs and answered dialogs that were the person's, for `activity`."""
