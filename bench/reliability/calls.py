@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,6 +74,24 @@ class Pools:
             "e-1",
             "e1e1",
             "[ref=e3]",
+        ]
+    )
+    # evaluate's: what a model writes, one that reads every field (secrets included), and broken ones.
+    scripts: list[str] = field(
+        default_factory=lambda: [
+            "document.title",
+            "() => location.href",
+            "() => [...document.querySelectorAll('input')].map((input) => [input.id, input.value])",
+            "(el) => el.outerHTML",
+            "async () => { await new Promise((r) => setTimeout(r, 100)); return document.body.innerText; }",
+            "() => { document.querySelector('button')?.click(); }",
+            "() => { alert('from a script'); }",
+            "() => { throw new Error('no'); }",
+            "() => 'x'.repeat(300000)",
+            "() => window",
+            "() => {",
+            "",
+            "s" * HUGE,
         ]
     )
     texts: list[str] = field(
@@ -295,6 +314,12 @@ class Generator:
             value = self.rng.choice(pools.options)
         elif name == "value":
             value = self.rng.choice(pools.form_values)
+        elif name == "function":
+            value = (
+                f"() => {{ location.href = {json.dumps(self.rng.choice(pools.urls))}; }}"
+                if self.rng.random() < 0.2
+                else self.rng.choice(pools.scripts)
+            )
         elif name == "revoke":
             value = self.rng.choice(["all", "L1", "nope"])
         else:

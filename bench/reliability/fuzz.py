@@ -291,7 +291,7 @@ async def fuzz(options: FuzzOptions) -> FuzzResult:
         uploads = Path(scratch) / "uploads"
         uploads.mkdir()
         (uploads / UPLOAD_FILE).write_text("a file the page may have\n")
-        server_args = ("--upload-dir", str(uploads))
+        server_args = ("--upload-dir", str(uploads), "--allow-evaluate")
         async with local_sites() as sites, async_playwright() as playwright:
             chromium = PersonChromium().start()
             try:

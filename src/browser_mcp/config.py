@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         "and the links, forms and popups its actions lead to), or every one in the browser, the "
         "person's too (a kiosk).",
     )
+    allow_evaluate: Annotated[bool, Shown("http")] = Field(
+        False,
+        description="Offer the evaluate tool: the model may run its own JavaScript in the person's pages "
+        "(it could read or change anything there; the values of secret fields are hidden from its results, "
+        "not from the script).",
+    )
     upload_dir: Annotated[str | None, Shown("browser", "DIR")] = Field(
         None,
         description="Directory whose files file_upload may put in a page's file field (nothing else on this "

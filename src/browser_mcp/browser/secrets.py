@@ -38,7 +38,7 @@ _KEY = re.compile(r'^(?P<role>[^ "]+)(?: (?P<name>"(?:[^"\\]|\\.)*"))?(?P<attrs>
 _IFRAME_LINE = re.compile(r"- '?iframe\b")
 
 # [values of the secret fields, whether a secret field has the focus], shadow roots included.
-_SECRETS_JS = """names => {
+SECRETS_JS = """names => {
   const tokens = new Set(names);
   const isSecret = el => el.type === 'password'
     || (el.getAttribute('autocomplete') || '').toLowerCase().split(/\\s+/).some(t => tokens.has(t));
@@ -95,7 +95,7 @@ async def read_secrets(main: Frame, frames: Sequence[Frame]) -> Secrets:
 async def _ask(frame: Frame) -> tuple[list[str], bool] | None:
     try:
         values, typing = await asyncio.wait_for(
-            frame.evaluate(_SECRETS_JS, list(SECRET_AUTOCOMPLETE)), FRAME_TIMEOUT_S
+            frame.evaluate(SECRETS_JS, list(SECRET_AUTOCOMPLETE)), FRAME_TIMEOUT_S
         )
         return [str(value) for value in values], bool(typing)
     except Exception:  # detached, navigating, out of reach or too slow: the caller hides its part
@@ -158,6 +158,19 @@ def mask(text: str, secrets: Secrets) -> str:
             tail = ":"
         lines[index] = found["lead"] + key + tail
     return "\n".join(lines)
+
+
+def hide_in_result(text: str, secrets: Secrets, *, as_json: bool) -> str:
+    """A script's result (JSON text, or a string as it is) without the secret fields' values: each one in
+    the spelling the text uses; a short one (a card's code) only where it is a whole string."""
+    forms = _Forms(secrets.values)
+    text = forms.replace_anywhere(text, json_form=as_json)
+    for short in (value for value in forms.whole if len(value) < _MIN_ANYWHERE):
+        if as_json:
+            text = text.replace(f'"{_json_inner(short)}"', f'"{HIDDEN}"')
+        elif text.strip() == short:
+            text = HIDDEN
+    return text
 
 
 def _lines_to_check(text: str, starts: list[int], forms: _Forms) -> list[int]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
 
+from browser_mcp.config import Settings
 from browser_mcp.tools import (
     activity,
     console,
@@ -20,6 +21,7 @@ from browser_mcp.tools import (
     live,
     navigation,
     screenshot,
+    scripts,
     scrolling,
     snapshot,
     tabs,
@@ -43,12 +45,18 @@ ALL_TOOLS: list[ToolSpec] = [
     *activity.TOOLS,
     *handoff.TOOLS,
     *live.TOOLS,
+    *scripts.TOOLS,
 ]
 TOOLS_BY_NAME = {spec.name: spec for spec in ALL_TOOLS}
 
 
+def offered(settings: Settings) -> list[ToolSpec]:
+    """The tools this server offers: all but those whose setting is off (evaluate without --allow-evaluate)."""
+    return [spec for spec in ALL_TOOLS if spec.offered_when is None or getattr(settings, spec.offered_when)]
+
+
 def register_all(server: MCPServer[Any], runtime: Runtime) -> None:
-    for spec in ALL_TOOLS:
+    for spec in offered(runtime.session.settings):
         server.add_tool(
             _entry_point(spec, runtime),
             name=spec.name,

@@ -45,6 +45,8 @@ class ToolSpec:
     idempotent: bool = False
     # Which setting bounds its waits, for the "after N s" of a timeout sentence.
     timeout: Literal["action", "navigation"] | None = None
+    # The name of the setting that must be on for the server to offer the tool at all (evaluate).
+    offered_when: str | None = None
 
     def annotations(self) -> ToolAnnotations:
         read_only = self.kind is Kind.READ_ONLY
