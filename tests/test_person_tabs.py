@@ -79,6 +79,8 @@ async def test_a_look_at_another_tab_between_two_calls_is_told(
         told += await agent.ok("activity")  # each reply's first line tells what is new since the last
     went, came_back = told.find("switched to tab t1 'Home'"), told.find("switched to tab t2 'Two'")
     assert 0 <= went < came_back, told
+    log = await agent.ok("activity")  # the tab's opening is not a switch to it
+    assert log.count(": switched to tab t2") == log.count(": switched to tab t1") == 1, log
     assert "Page two" in await agent.ok("snapshot")
 
 

@@ -61,7 +61,8 @@ class PersonEvents:
             shown = event.data.get("visibility") == "visible"
             # Reported again when only its focus changes (a blur as the person goes to another tab).
             came_to_front = shown and self._shown.get(page) is not True
-            switched = came_to_front and page in self._shown
+            # Back to front: a new tab may start hidden and come to front as it opens, which is no switch.
+            switched = came_to_front and page in self._visible_at
             self._shown[page] = shown
             if came_to_front:
                 self._visible_at[page] = event.at
@@ -191,10 +192,10 @@ class PersonEvents:
         """One line of what the person did since the last call (their tab changes included), then
         the tab changes that need a sentence of their own."""
         self.waiting.call_begins()
-        for gone in [page for page in (*self._input_at, *self._visible_at, *self._shown) if page.is_closed()]:
-            self._input_at.pop(gone, None)
-            self._visible_at.pop(gone, None)
-            self._shown.pop(gone, None)
+        known = (*self._input_at, *self._visible_at, *self._shown)
+        for gone in [page for page in known if page.is_closed()]:
+            for per_tab in (self._input_at, self._visible_at, self._shown):
+                per_tab.pop(gone, None)
         notes: list[str] = []
         news = self.activity.untold()
         for change in changes:
