@@ -426,6 +426,19 @@ async def test_by_default_the_overlay_shows_with_the_action_and_stays_a_moment_a
         assert sum(1 for pixel in pixels if _near(pixel, ACCENT_RGB)) == 0
 
 
+async def test_a_click_on_a_point_is_shown_around_the_point(
+    chromium: PersonChromium, person: Person, site: Site
+) -> None:
+    """A click at (x, y) on a canvas: the box is drawn around that point, the label says on what."""
+    async with stdio_agent("--cdp-url", chromium.cdp_url, "--action-timeout", "2") as agent:
+        tab = await open_page(agent, person, site, "/canvas.html")
+        await agent.ok("click", x=310, y=190)
+        await overlay_appears(tab)
+        assert await overlay_text(tab) == 'agent: click at <canvas#map> "Seat map"'
+        assert await accent_pixels(tab, FloatRect(x=290, y=170, width=40, height=40)) > 50
+        assert await accent_pixels(tab, FloatRect(x=60, y=40, width=150, height=100)) == 0  # not the canvas
+
+
 async def test_nobody_watching_a_headless_embedded_browser_sees_no_overlay_until_a_live_view_opens(
     person_of_port: PersonAt, site: Site
 ) -> None:

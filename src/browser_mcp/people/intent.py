@@ -14,3 +14,4 @@ class AgentIntent:
     locator: Locator | None = None  # the element it acts on, if any (where the overlay points)
     text: str | None = None  # what a type/fill leaves in the field: checked after the call
     instant: bool = False  # sets a value at once (fill, select): done in less than a frame
+    point: tuple[float, float] | None = None  # where it acts, when not on an element (CSS pixels)

@@ -40,6 +40,7 @@ ACCENT = "#ff2d95"  # hot pink: rare on real pages, clear on light and dark ones
 _LABEL_CHARS = 100
 _BOX_TIMEOUT_MS = 300  # the element was found a moment ago: its box comes at once or not at all
 _TINY_PX = 4  # a box this thin is not what the person sees of the element
+_POINT_BOX_PX = 24  # the box drawn around a point the agent clicks
 _CLEAR_WAIT_S = 0.5  # before a screenshot: a page too busy to remove it this fast keeps it
 _FADE_AFTER_DRAW_S = 2.0
 _EXPIRE_MS = 15_000  # the overlay removes itself this long after it was drawn, if no fade came
@@ -339,6 +340,14 @@ class Overlay:
         # Playwright would wait for a frame.
         by_focus = intent.instant and lead_ms <= 0
         box = await _box_of(intent.locator) if intent.locator is not None and not by_focus else None
+        if intent.point is not None:  # a point of a canvas, a map: a small box around it
+            x, y = intent.point
+            box = {
+                "x": x - _POINT_BOX_PX / 2,
+                "y": y - _POINT_BOX_PX / 2,
+                "width": _POINT_BOX_PX,
+                "height": _POINT_BOX_PX,
+            }
         drawn = await self._run(watch, {**args, "box": box, "box_of_focus": by_focus})
         # Before the action (a lead time), a target out of view is scrolled to: the action would scroll
         # it into view anyway. After the action, the page stays where the action left it.

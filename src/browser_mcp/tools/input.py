@@ -18,6 +18,7 @@ from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number,
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import note_before_action
 from browser_mcp.browser.patience import GaveUp
+from browser_mcp.browser.points import point_in
 from browser_mcp.browser.snapshot import focused_in
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
@@ -65,7 +66,8 @@ _TOGGLES = ("checkbox", "radio")  # roles whose element a page may hide behind i
     title="Click",
     kind=Kind.DESTRUCTIVE,
     timeout="action",
-    description="Click an element (by ref from the latest snapshot, or selector) in the person's tab. "
+    description="Click an element (by ref from the latest snapshot, or selector) in the person's tab, or a "
+    "point of it (x and y, read off a viewport screenshot) where a snapshot names nothing: a canvas, a map. "
     "Replies with what changed: new URL, new tab, an open dialog.",
 )
 async def click(
@@ -76,7 +78,15 @@ async def click(
     button: Annotated[Literal["left", "right", "middle"], Field(description="Mouse button.")] = "left",
     double: Annotated[bool, Field(description="Double-click.")] = False,
     modifiers: Annotated[list[Modifier] | None, Field(description="Keys held during the click.")] = None,
+    x: Annotated[
+        float | None,
+        Field(description="Instead of an element: the point's x, in pixels of a viewport screenshot."),
+    ] = None,
+    y: Annotated[float | None, Field(description="The point's y, with x.")] = None,
 ) -> None:
+    if x is not None or y is not None:
+        await _click_at(call, (x, y), ref or selector, button, double, modifiers or [])
+        return
 
     async def press(locator: Locator, timeout_ms: float) -> None:
         if double:
@@ -104,6 +114,45 @@ async def click(
     verb = "double-click" if double else ("right-click" if button == "right" else "click")
     target = await on_element(call, ref, selector, element, verb, click_it)
     call.reply.say(f"{verb.capitalize()}ed {target.label}.")
+
+
+async def _click_at(
+    call: ToolCall,
+    xy: tuple[float | None, float | None],
+    element_too: str | None,
+    button: Literal["left", "right", "middle"],
+    double: bool,
+    modifiers: list[Modifier],
+) -> None:
+    """A click on a point of the viewport, as a person's mouse would: on whatever is drawn there."""
+    x, y = xy
+    if x is None or y is None:
+        raise Problem("Give both x and y (pixels of a viewport screenshot), or a ref or selector instead.")
+    if element_too:
+        raise Problem("Give either an element (ref or selector) or a point (x and y), not both.")
+    page = call.page
+    spot = await point_in(page, x, y)
+    call.target = spot.label(x, y)
+    verb = "double-click" if double else ("right-click" if button == "right" else "click")
+    url_before = page.url
+    await note_before_action(call.session, page, timeout_s_of(call))
+    intent = AgentIntent("click", f"{verb} at {spot.what or 'a point'}", point=(spot.x, spot.y))
+
+    async def press() -> None:
+        for key in modifiers:
+            await page.keyboard.down(key)
+        try:
+            if double:
+                await page.mouse.dblclick(spot.x, spot.y, button=button)
+            else:
+                await page.mouse.click(spot.x, spot.y, button=button)
+        finally:
+            for key in reversed(modifiers):
+                await page.keyboard.up(key)
+
+    outcome = await act(call, intent, press)
+    call.reply.say(f"{verb.capitalize()}ed at {call.target}.")
+    await describe_outcome(call, outcome, url_before)
 
 
 @tool(

@@ -1,0 +1,55 @@
+"""A point of the viewport as the model reads it off a viewport screenshot: where that is in the page's
+own (CSS) pixels, and which element is there. For what a snapshot names nothing in: a canvas, a map, a
+chart. The screenshot's pixels are the device's: on a screen that scales (a HiDPI display, the person's
+zoom) they are divided by the page's devicePixelRatio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playwright.async_api import Page
+
+from browser_mcp.errors import Problem
+
+_NAME_CHARS = 60
+# {outside, width, height} of the viewport in screenshot pixels, or {x, y, what}: the CSS point and
+# the element there, as a short tag with its name ("<canvas#map> "Seat map"").
+_POINT_JS = f"""([x, y]) => {{
+  const scale = window.devicePixelRatio || 1;
+  const cx = x / scale, cy = y / scale;
+  if (!(cx >= 0 && cy >= 0 && cx < innerWidth && cy < innerHeight)) {{
+    return {{outside: true, width: Math.round(innerWidth * scale), height: Math.round(innerHeight * scale)}};
+  }}
+  const el = document.elementFromPoint(cx, cy);
+  if (!el) return {{x: cx, y: cy, what: ''}};
+  const named = el.getAttribute('aria-label') || el.getAttribute('alt') || el.getAttribute('title')
+    || (el.matches('input, textarea, select') ? '' : (el.textContent || '').trim().replace(/\\s+/g, ' '));
+  const name = named.length > {_NAME_CHARS} ? named.slice(0, {_NAME_CHARS - 1}) + '\\u2026' : named;
+  const tag = '<' + el.localName + (el.id ? '#' + el.id : '') + '>';
+  return {{x: cx, y: cy, what: name ? tag + ' "' + name + '"' : tag}};
+}}"""
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float  # in the page's CSS pixels, from the viewport's top left
+    y: float
+    what: str  # the element there, e.g. '<canvas#map> "Seat map"'; "" if none
+
+    def label(self, x: float, y: float) -> str:
+        """How a reply names it, with the coordinates as the model gave them."""
+        where = f"({x:g}, {y:g})"
+        return f"{where} on {self.what}" if self.what else where
+
+
+async def point_in(page: Page, x: float, y: float) -> Point:
+    """The point (x, y) of a viewport screenshot in `page`; a Problem if it lies outside the viewport."""
+    found = await page.evaluate(_POINT_JS, [x, y])
+    if found.get("outside"):
+        raise Problem(
+            f"The point ({x:g}, {y:g}) is outside the viewport, which is {found['width']} x {found['height']} "
+            "pixels as a viewport screenshot shows it: take a screenshot (not full_page) and use its "
+            "pixels, or scroll first."
+        )
+    return Point(float(found["x"]), float(found["y"]), str(found.get("what") or ""))
