@@ -6,10 +6,12 @@ rows A-C from the top, columns 1-4 from the left; the status line says which sea
 
 from __future__ import annotations
 
+import base64
+import struct
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Playwright, expect
 
 from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium
@@ -19,9 +21,9 @@ from tests.support.site import Site
 CANVAS_LEFT, CANVAS_TOP = 60, 40
 
 
-def seat_center(row: int, column: int, scale: int = 1) -> dict[str, float]:
-    """Where seat (row 0-2, column 0-3) is in a viewport screenshot at this scale."""
-    return {"x": (CANVAS_LEFT + column * 100 + 50) * scale, "y": (CANVAS_TOP + row * 100 + 50) * scale}
+def seat_center(row: int, column: int) -> dict[str, float]:
+    """Where seat (row 0-2, column 0-3) is in a viewport screenshot."""
+    return {"x": CANVAS_LEFT + column * 100 + 50, "y": CANVAS_TOP + row * 100 + 50}
 
 
 async def test_a_click_on_a_point_hits_what_is_drawn_there(agent: Agent, person: Person, site: Site) -> None:
@@ -59,10 +61,22 @@ async def hidpi_agent(hidpi_chromium: PersonChromium) -> AsyncIterator[Agent]:
         yield client
 
 
-async def test_a_point_is_read_in_the_screenshots_pixels_on_a_scaled_screen(
-    hidpi_agent: Agent, site: Site
+async def test_on_a_scaled_screen_screenshots_and_points_are_in_the_pages_pixels(
+    hidpi_agent: Agent, hidpi_chromium: PersonChromium, playwright: Playwright, site: Site
 ) -> None:
+    """A HiDPI screen draws the page with twice the pixels: the agent's screenshot is still in the page's
+    own pixels (a quarter of the image, and what the mouse moves in), and a point read off it is hit."""
     await hidpi_agent.ok("navigate", url=site.url("/canvas.html"))
-    # At scale 1 these pixels would be seat B4; on this screen they are A2's centre in a screenshot.
-    reply = await hidpi_agent.ok("click", **seat_center(0, 1, scale=2))
-    assert 'Clicked at (420, 180) on <canvas#map> "Seat map"' in reply and "Seat A2" in reply, reply
+    person = await Person.attach(playwright, hidpi_chromium.cdp_url)
+    try:
+        tab = await person.tab_in_front()
+        ratio, inner_width = await tab.evaluate("[devicePixelRatio, innerWidth]")
+        assert ratio == 2
+        [image] = (await hidpi_agent.call("screenshot")).images
+        assert struct.unpack(">I", base64.b64decode(image.data)[16:20])[0] == inner_width  # PNG width
+        reply = await hidpi_agent.ok("click", **seat_center(0, 1))
+        assert 'Clicked at (210, 90) on <canvas#map> "Seat map"' in reply and "Seat A2" in reply, reply
+        full = (await hidpi_agent.call("screenshot", full_page=True)).images[0]
+        assert struct.unpack(">I", base64.b64decode(full.data)[16:20])[0] == inner_width
+    finally:
+        await person.detach()

@@ -4,6 +4,10 @@ The viewport is captured over the tab's own CDP session: Playwright's screenshot
 in every frame and waits for the page's fonts, which costs each capture some 20 ms (51 vs 32 ms measured);
 a person's page shows its caret anyway. Elements and full pages go through Playwright (it scrolls, clips
 and sizes them).
+
+Images are in the page's own (CSS) pixels, also on a screen that scales (a HiDPI display, the person's
+zoom): a point read off one is where click(x, y) clicks, and the image costs a model a quarter of the
+tokens a 2x one would (or is not shrunk by its client, which would move every point).
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ async def capture(
 
     async def shoot(as_kind: ImageKind, quality: int | None) -> bytes:
         if target is not None:
-            return await target.screenshot(type=as_kind, quality=quality, timeout=timeout_s * 1000)
+            return await target.screenshot(
+                type=as_kind, quality=quality, timeout=timeout_s * 1000, scale="css"
+            )
         if cdp is not None and not full_page:
             try:
                 return await asyncio.wait_for(_viewport(cdp, as_kind, quality), timeout_s)
@@ -62,7 +68,7 @@ async def capture(
                 ) from None
         try:
             return await page.screenshot(
-                type=as_kind, quality=quality, full_page=full_page, timeout=timeout_s * 1000
+                type=as_kind, quality=quality, full_page=full_page, timeout=timeout_s * 1000, scale="css"
             )
         finally:
             if full_page:
@@ -88,5 +94,18 @@ async def _viewport(cdp: CDPSession, kind: ImageKind, quality: int | None) -> by
     options: dict[str, object] = {"format": kind}
     if quality is not None:
         options["quality"] = quality
-    shot = await cdp.send("Page.captureScreenshot", options)
+    # The scale is asked alongside the capture: on the usual screen (no scaling) the capture is the image.
+    metrics, shot = await asyncio.gather(
+        cdp.send("Page.getLayoutMetrics"), cdp.send("Page.captureScreenshot", options)
+    )
+    css, device = metrics["cssVisualViewport"], metrics["visualViewport"]
+    scale = device["clientWidth"] / css["clientWidth"] if css["clientWidth"] else 1.0
+    if abs(scale - 1.0) > 0.01:
+        clip = {
+            "x": css["pageX"],
+            "y": css["pageY"],
+            "width": css["clientWidth"],
+            "height": css["clientHeight"],
+        }
+        shot = await cdp.send("Page.captureScreenshot", {**options, "clip": {**clip, "scale": 1 / scale}})
     return base64.b64decode(shot["data"])

@@ -1,7 +1,6 @@
-"""A point of the viewport as the model reads it off a viewport screenshot: where that is in the page's
-own (CSS) pixels, and which element is there. For what a snapshot names nothing in: a canvas, a map, a
-chart. The screenshot's pixels are the device's: on a screen that scales (a HiDPI display, the person's
-zoom) they are divided by the page's devicePixelRatio.
+"""A point of the viewport as the model reads it off a viewport screenshot, and which element is there.
+For what a snapshot names nothing in: a canvas, a map, a chart. Screenshots are in the page's own (CSS)
+pixels on any screen (see capture.py), the pixels the mouse moves in.
 """
 
 from __future__ import annotations
@@ -13,27 +12,25 @@ from playwright.async_api import Page
 from browser_mcp.errors import Problem
 
 _NAME_CHARS = 60
-# {outside, width, height} of the viewport in screenshot pixels, or {x, y, what}: the CSS point and
-# the element there, as a short tag with its name ("<canvas#map> "Seat map"").
+# {outside, width, height} of the viewport, or {what}: the element there, as a short tag with its name
+# ("<canvas#map> "Seat map"").
 _POINT_JS = f"""([x, y]) => {{
-  const scale = window.devicePixelRatio || 1;
-  const cx = x / scale, cy = y / scale;
-  if (!(cx >= 0 && cy >= 0 && cx < innerWidth && cy < innerHeight)) {{
-    return {{outside: true, width: Math.round(innerWidth * scale), height: Math.round(innerHeight * scale)}};
+  if (!(x >= 0 && y >= 0 && x < innerWidth && y < innerHeight)) {{
+    return {{outside: true, width: innerWidth, height: innerHeight}};
   }}
-  const el = document.elementFromPoint(cx, cy);
-  if (!el) return {{x: cx, y: cy, what: ''}};
+  const el = document.elementFromPoint(x, y);
+  if (!el) return {{what: ''}};
   const named = el.getAttribute('aria-label') || el.getAttribute('alt') || el.getAttribute('title')
     || (el.matches('input, textarea, select') ? '' : (el.textContent || '').trim().replace(/\\s+/g, ' '));
   const name = named.length > {_NAME_CHARS} ? named.slice(0, {_NAME_CHARS - 1}) + '\\u2026' : named;
   const tag = '<' + el.localName + (el.id ? '#' + el.id : '') + '>';
-  return {{x: cx, y: cy, what: name ? tag + ' "' + name + '"' : tag}};
+  return {{what: name ? tag + ' "' + name + '"' : tag}};
 }}"""
 
 
 @dataclass(frozen=True)
 class Point:
-    x: float  # in the page's CSS pixels, from the viewport's top left
+    x: float  # in the page's CSS pixels (a screenshot's), from the viewport's top left
     y: float
     what: str  # the element there, e.g. '<canvas#map> "Seat map"'; "" if none
 
@@ -52,4 +49,4 @@ async def point_in(page: Page, x: float, y: float) -> Point:
             "pixels as a viewport screenshot shows it: take a screenshot (not full_page) and use its "
             "pixels, or scroll first."
         )
-    return Point(float(found["x"]), float(found["y"]), str(found.get("what") or ""))
+    return Point(x, y, str(found.get("what") or ""))
