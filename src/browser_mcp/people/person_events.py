@@ -36,6 +36,9 @@ _INPUT_WHAT = {"key": "pressed a key", "click": "clicked", "wheel": "scrolled"}
 # Navigations the page's own code asks for (CDP's reasons); a link or a form is the click's or the key's.
 _PAGE_INITIATED = frozenset({"scriptInitiated", "metaTagRefresh", "httpHeaderRefresh", "reload"})
 _CAUSED_BY_INPUT_MS = 2000.0  # a script that moves on this soon after the person's input answers it
+# A tab the agent brought to front (or that came to front as it closed another) may say so this long
+# after its call: the browser tells the page once it has drawn it, later on a busy machine.
+_FRONT_SLACK_MS = 1500.0
 
 
 class PersonEvents:
@@ -66,7 +69,7 @@ class PersonEvents:
             self._shown[page] = shown
             if came_to_front:
                 self._visible_at[page] = event.at
-            if switched and not self.session.windows.covers(event.at, AFTER_SLACK_MS):
+            if switched and not self.session.windows.covers(event.at, _FRONT_SLACK_MS):
                 # Told as it happens: a switch away and back between two calls leaves no other trace.
                 label = self.session.tabs.known_label(page)
                 self._log(page, event.at, f"switched to {label}", "switch")
