@@ -38,7 +38,7 @@ _PAGE_INITIATED = frozenset({"scriptInitiated", "metaTagRefresh", "httpHeaderRef
 _CAUSED_BY_INPUT_MS = 2000.0  # a script that moves on this soon after the person's input answers it
 # A tab the agent brought to front (or that came to front as it closed another) may say so this long
 # after its call: the browser tells the page once it has drawn it, later on a busy machine.
-_FRONT_SLACK_MS = 1500.0
+_FRONTED_BY_AGENT_MS = 1500.0
 
 
 class PersonEvents:
@@ -56,6 +56,7 @@ class PersonEvents:
         self._input_at: dict[Page, float] = {}  # the person's latest input per tab (ms)
         self._visible_at: dict[Page, float] = {}  # when each tab last came to front (ms)
         self._shown: dict[Page, bool] = {}  # whether each tab said it is visible, in its latest report
+        self._fronted_by_agent: dict[Page, float] = {}  # tabs the agent's call may bring to front, until (ms)
 
     # ---- reports from the tabs ------------------------------------------------------------------
 
@@ -69,7 +70,12 @@ class PersonEvents:
             self._shown[page] = shown
             if came_to_front:
                 self._visible_at[page] = event.at
-            if switched and not self.session.windows.covers(event.at, _FRONT_SLACK_MS):
+            fronted_by_agent = self._fronted_by_agent.pop(page, 0.0) >= event.at
+            if (
+                switched
+                and not fronted_by_agent
+                and not self.session.windows.covers(event.at, AFTER_SLACK_MS)
+            ):
                 # Told as it happens: a switch away and back between two calls leaves no other trace.
                 label = self.session.tabs.known_label(page)
                 self._log(page, event.at, f"switched to {label}", "switch")
@@ -184,6 +190,15 @@ class PersonEvents:
         return "" if page.is_closed() else self.session.tabs.known_label(page).short()
 
     # ---- the agent's side -------------------------------------------------------------------------
+
+    def agent_brings_to_front(self, pages: list[Page]) -> None:
+        """The agent's call brings one of `pages` to front (it selected one, or closed the one in front): its
+        report of coming to front is the agent's doing, even when it comes after the call."""
+        until = now_ms() + _FRONTED_BY_AGENT_MS
+        self._fronted_by_agent = {
+            page: at for page, at in self._fronted_by_agent.items() if not page.is_closed()
+        }
+        self._fronted_by_agent.update(dict.fromkeys(pages, until))
 
     def on_agent_action(self, action: AgentAction) -> None:
         tab = action.tab.short() if action.tab is not None else ""

@@ -68,6 +68,7 @@ async def _select_or_close(call: ToolCall, page: Page, action: str) -> None:
     label = await call.tabs.label(page)
     call.target = str(label)
     if action == "select":
+        call.people.events.agent_brings_to_front([page])
         await page.bring_to_front()
         call.current = page
         call.reply.say(f"Selected {label}; it is in front and later calls act on it.")
@@ -77,6 +78,7 @@ async def _select_or_close(call: ToolCall, page: Page, action: str) -> None:
             f"{label.name} is the only tab: closing it would close the person's browser window. "
             "Open another tab first, or navigate this one."
         )
+    call.people.events.agent_brings_to_front([other for other in call.pages if other is not page])
     await page.close()
     call.pages = call.session.pages()
     call.reply.say(f"Closed {label}.")
