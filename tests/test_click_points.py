@@ -17,6 +17,7 @@ from tests.support.agent import Agent, stdio_agent
 from tests.support.chromium import PersonChromium
 from tests.support.person import Person
 from tests.support.site import Site
+from tests.support.snapshots import ref_of
 
 CANVAS_LEFT, CANVAS_TOP = 60, 40
 
@@ -36,6 +37,30 @@ async def test_a_click_on_a_point_hits_what_is_drawn_there(agent: Agent, person:
     assert "Seat A1 booked" in await agent.ok("click", **seat_center(0, 0), double=True)
     assert "Menu of seat C4" in await agent.ok("click", **seat_center(2, 3), button="right")
     assert "Seat A2 (with shift)" in await agent.ok("click", **seat_center(0, 1), modifiers=["Shift"])
+
+
+async def test_hovering_a_point_shows_what_the_page_shows_there(agent: Agent, site: Site) -> None:
+    """A chart's or a map's tooltip comes from the mouse over a point of a canvas."""
+    await agent.ok("navigate", url=site.url("/canvas.html"))
+    reply = await agent.ok("hover", **seat_center(2, 0))
+    assert 'Hovered at (110, 290) on <canvas#map> "Seat map".' in reply, reply
+    assert "Seat C1: window, 42 EUR" in reply, reply
+    assert "not both" in await agent.fails("hover", x=1, y=1, ref="e1")
+
+
+async def test_a_drag_between_points_or_from_an_element_to_a_point(agent: Agent, site: Site) -> None:
+    await agent.ok("navigate", url=site.url("/canvas.html"))
+    start, end = seat_center(0, 0), seat_center(2, 3)
+    reply = await agent.ok("drag", start_x=start["x"], start_y=start["y"], end_x=end["x"], end_y=end["y"])
+    assert 'Dragged from (110, 90) on <canvas#map> "Seat map" to (410, 290) on <canvas#map>' in reply, reply
+    assert "Moved from A1 to C4" in reply, reply
+    snapshot = await agent.ok("snapshot")
+    ada = ref_of(snapshot, 'button "Passenger Ada"')
+    seat = seat_center(1, 1)
+    seated = await agent.ok("drag", start_ref=ada, end_x=seat["x"], end_y=seat["y"])
+    assert "Ada seated in B2" in seated, seated
+    half = await agent.fails("drag", start_ref=ada, end_x=seat["x"])
+    assert "Give both end_x and end_y" in half, half
 
 
 async def test_a_point_that_is_not_one_says_what_to_give(agent: Agent, site: Site) -> None:

@@ -32,11 +32,14 @@ _POINT_JS = f"""([x, y]) => {{
 class Point:
     x: float  # in the page's CSS pixels (a screenshot's), from the viewport's top left
     y: float
-    what: str  # the element there, e.g. '<canvas#map> "Seat map"'; "" if none
+    what: str  # the element there, e.g. '<canvas#map> "Seat map"' ("" if none), or the one the model named
+    given: bool = True  # a point the model gave; False: the middle of an element it named
 
-    def label(self, x: float, y: float) -> str:
-        """How a reply names it, with the coordinates as the model gave them."""
-        where = f"({x:g}, {y:g})"
+    def described(self) -> str:
+        """How a reply names it: the point as the model gave it and what is there, or the element."""
+        if not self.given:
+            return self.what
+        where = f"({self.x:g}, {self.y:g})"
         return f"{where} on {self.what}" if self.what else where
 
 

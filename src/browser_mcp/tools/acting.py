@@ -18,7 +18,9 @@ from browser_mcp.browser.form_refusals import InvalidField
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import changes_after_action, note_before_action
 from browser_mcp.browser.patience import act_when_possible
+from browser_mcp.browser.points import Point, point_in
 from browser_mcp.browser.snapshot import ref_of
+from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.text import clip_argument, quoted, shorten
 from browser_mcp.tools.frame import ToolCall
@@ -34,6 +36,32 @@ async def act(call: ToolCall, intent: AgentIntent, action: Callable[[], Awaitabl
     page = call.page
     async with call.people.agent_turn(call.ctx, page, intent):
         return await perform(call.session, page, action)
+
+
+async def on_point(
+    call: ToolCall,
+    xy: tuple[float | None, float | None],
+    element_too: str | None,
+    verb: str,
+    action: Callable[[Point], Awaitable[Any]],
+) -> Point:
+    """Act on a point of the viewport (read off a viewport screenshot), on whatever is drawn there, as
+    the agent's turn; the page's reaction is said after the line naming the point."""
+    x, y = xy
+    if x is None or y is None:
+        raise Problem("Give both x and y (pixels of a viewport screenshot), or a ref or selector instead.")
+    if element_too:
+        raise Problem("Give either an element (ref or selector) or a point (x and y), not both.")
+    page = call.page
+    spot = await point_in(page, x, y)
+    call.target = spot.described()
+    url_before = page.url
+    await note_before_action(call.session, page, timeout_s_of(call))
+    intent = AgentIntent(call.spec.name, f"{verb} at {spot.what or 'a point'}", point=(spot.x, spot.y))
+    outcome = await act(call, intent, lambda: action(spot))
+    call.reply.say(f"{verb.capitalize()}ed at {call.target}.")
+    await describe_outcome(call, outcome, url_before)
+    return spot
 
 
 async def on_element(

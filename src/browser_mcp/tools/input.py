@@ -18,7 +18,7 @@ from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number,
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import note_before_action
 from browser_mcp.browser.patience import GaveUp
-from browser_mcp.browser.points import point_in
+from browser_mcp.browser.points import Point, point_in
 from browser_mcp.browser.snapshot import focused_in
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
@@ -30,6 +30,7 @@ from browser_mcp.tools.acting import (
     click_label_instead,
     describe_outcome,
     on_element,
+    on_point,
     patiently,
     timeout_ms_of,
     timeout_s_of,
@@ -40,6 +41,8 @@ from browser_mcp.tools.params import (
     EndElement,
     EndRef,
     EndSelector,
+    PointX,
+    PointY,
     Ref,
     Selector,
     StartElement,
@@ -78,11 +81,8 @@ async def click(
     button: Annotated[Literal["left", "right", "middle"], Field(description="Mouse button.")] = "left",
     double: Annotated[bool, Field(description="Double-click.")] = False,
     modifiers: Annotated[list[Modifier] | None, Field(description="Keys held during the click.")] = None,
-    x: Annotated[
-        float | None,
-        Field(description="Instead of an element: the point's x, in pixels of a viewport screenshot."),
-    ] = None,
-    y: Annotated[float | None, Field(description="The point's y, with x.")] = None,
+    x: PointX = None,
+    y: PointY = None,
 ) -> None:
     if x is not None or y is not None:
         await _click_at(call, (x, y), ref or selector, button, double, modifiers or [])
@@ -125,20 +125,10 @@ async def _click_at(
     modifiers: list[Modifier],
 ) -> None:
     """A click on a point of the viewport, as a person's mouse would: on whatever is drawn there."""
-    x, y = xy
-    if x is None or y is None:
-        raise Problem("Give both x and y (pixels of a viewport screenshot), or a ref or selector instead.")
-    if element_too:
-        raise Problem("Give either an element (ref or selector) or a point (x and y), not both.")
     page = call.page
-    spot = await point_in(page, x, y)
-    call.target = spot.label(x, y)
     verb = "double-click" if double else ("right-click" if button == "right" else "click")
-    url_before = page.url
-    await note_before_action(call.session, page, timeout_s_of(call))
-    intent = AgentIntent("click", f"{verb} at {spot.what or 'a point'}", point=(spot.x, spot.y))
 
-    async def press() -> None:
+    async def press(spot: Point) -> None:
         for key in modifiers:
             await page.keyboard.down(key)
         try:
@@ -150,9 +140,7 @@ async def _click_at(
             for key in reversed(modifiers):
                 await page.keyboard.up(key)
 
-    outcome = await act(call, intent, press)
-    call.reply.say(f"{verb.capitalize()}ed at {call.target}.")
-    await describe_outcome(call, outcome, url_before)
+    await on_point(call, xy, element_too, verb, press)
 
 
 @tool(
@@ -163,7 +151,18 @@ async def _click_at(
     timeout="action",
     description="Move the mouse over an element (opens hover menus and tooltips).",
 )
-async def hover(call: ToolCall, ref: Ref = None, selector: Selector = None, element: Element = None) -> None:
+async def hover(
+    call: ToolCall,
+    ref: Ref = None,
+    selector: Selector = None,
+    element: Element = None,
+    x: PointX = None,
+    y: PointY = None,
+) -> None:
+    if x is not None or y is not None:  # a chart's tooltip, a map's label: over a point of a canvas
+        page = call.page
+        await on_point(call, (x, y), ref or selector, "hover", lambda spot: page.mouse.move(spot.x, spot.y))
+        return
     target = await on_element(
         call,
         ref,
@@ -334,7 +333,8 @@ _DRAG_STEPS = 5  # mouse moves on the way: sortable lists react to the move, not
     timeout="action",
     description="Drag an element onto another in the person's tab (each by ref from the latest snapshot, "
     "or selector): press on the first, move to the second, release there. Works for HTML drag and drop and "
-    "for lists sorted with the mouse. Replies with what changed.",
+    "for lists sorted with the mouse. Either end may be a point instead (start_x/start_y, end_x/end_y, "
+    "pixels of a viewport screenshot): a canvas, a map, a slider the page draws. Replies with what changed.",
 )
 async def drag(
     call: ToolCall,
@@ -344,7 +344,16 @@ async def drag(
     end_ref: EndRef = None,
     end_selector: EndSelector = None,
     end_element: EndElement = None,
+    start_x: Annotated[float | None, Field(description="Instead of a start element: its point's x.")] = None,
+    start_y: Annotated[float | None, Field(description="The start point's y.")] = None,
+    end_x: Annotated[float | None, Field(description="Instead of an end element: its point's x.")] = None,
+    end_y: Annotated[float | None, Field(description="The end point's y.")] = None,
 ) -> None:
+    if any(value is not None for value in (start_x, start_y, end_x, end_y)):
+        start = await _drag_end(call, "start", start_ref, start_selector, start_element, (start_x, start_y))
+        end = await _drag_end(call, "end", end_ref, end_selector, end_element, (end_x, end_y))
+        await _drag_by_mouse(call, start, end)
+        return
     for side, ref, selector in (("start", start_ref, start_selector), ("end", end_ref, end_selector)):
         if bool(ref) == bool(selector):
             raise Problem(
@@ -366,6 +375,61 @@ async def drag(
         lambda: source.locator.drag_to(destination.locator, steps=_DRAG_STEPS, timeout=timeout),
     )
     call.reply.say(f"Dragged {source.label} onto {destination.label}.")
+    await describe_outcome(call, outcome, url_before)
+
+
+async def _drag_end(
+    call: ToolCall,
+    side: str,
+    ref: str | None,
+    selector: str | None,
+    element: str | None,
+    xy: tuple[float | None, float | None],
+) -> Point:
+    """One end of a drag by the mouse: the point given, or the middle of the element (brought into view)."""
+    x, y = xy
+    if x is not None or y is not None:
+        if x is None or y is None:
+            raise Problem(f"Give both {side}_x and {side}_y (pixels of a viewport screenshot).")
+        if ref or selector:
+            raise Problem(
+                f"Give the {side} as an element ({side}_ref or {side}_selector) or a point, not both."
+            )
+        return await point_in(call.page, x, y)
+    if bool(ref) == bool(selector):
+        raise Problem(
+            f"Name the {side} once: `{side}_ref` (from the last snapshot), `{side}_selector`, or a point "
+            f"(`{side}_x` and `{side}_y`)."
+        )
+    target = await locate(call.session, call.page, ref, selector, element)
+    await target.locator.scroll_into_view_if_needed(timeout=timeout_ms_of(call))
+    box = await target.locator.bounding_box(timeout=timeout_ms_of(call))
+    if box is None:
+        raise Problem(f"{target.label} is not shown on the page: there is nothing to drag {side} there.")
+    return Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, target.label, given=False)
+
+
+async def _drag_by_mouse(call: ToolCall, start: Point, end: Point) -> None:
+    """Press at `start`, move to `end` in steps (the page reacts to the moves), release there."""
+    page = call.page
+    call.target = start.described()
+    call.doing = f"drag from {start.described()} to {end.described()}"
+    url_before = page.url
+    await note_before_action(call.session, page, timeout_s_of(call))
+    intent = AgentIntent(
+        "drag", f"drag from {start.what or 'a point'} to {end.what or 'a point'}", point=(start.x, start.y)
+    )
+
+    async def move() -> None:
+        await page.mouse.move(start.x, start.y)
+        await page.mouse.down()
+        try:
+            await page.mouse.move(end.x, end.y, steps=_DRAG_STEPS)
+        finally:
+            await page.mouse.up()
+
+    outcome = await act(call, intent, move)
+    call.reply.say(f"Dragged from {start.described()} to {end.described()}.")
     await describe_outcome(call, outcome, url_before)
 
 

@@ -21,6 +21,13 @@ Element = Annotated[
     Field(description="Human-readable description of the element, e.g. 'Send button' (used in replies)."),
 ]
 
+# A point instead of an element: for what a snapshot names nothing in (a canvas, a map, a chart).
+PointX = Annotated[
+    float | None,
+    Field(description="Instead of an element: the point's x, in pixels of a viewport screenshot."),
+]
+PointY = Annotated[float | None, Field(description="The point's y, with x.")]
+
 # drag: the element dragged and the one it is dropped on.
 StartRef = Annotated[
     str | None, Field(description="Ref of the element to drag, from the latest snapshot (e.g. 'e12').")
