@@ -434,7 +434,7 @@ async def test_a_click_on_a_point_is_shown_around_the_point(
         tab = await open_page(agent, person, site, "/canvas.html")
         await agent.ok("click", x=310, y=190)
         await overlay_appears(tab)
-        assert await overlay_text(tab) == 'agent: click at <canvas#map> "Seat map"'
+        assert await overlay_text(tab) == 'agent: click at "Seat map"'
         assert await accent_pixels(tab, FloatRect(x=290, y=170, width=40, height=40)) > 50
         assert await accent_pixels(tab, FloatRect(x=60, y=40, width=150, height=100)) == 0  # not the canvas
 

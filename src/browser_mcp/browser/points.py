@@ -12,19 +12,18 @@ from playwright.async_api import Page
 from browser_mcp.errors import Problem
 
 _NAME_CHARS = 60
-# {outside, width, height} of the viewport, or {what}: the element there, as a short tag with its name
-# ("<canvas#map> "Seat map"").
+# {outside, width, height} of the viewport, or {tag, name}: the element there ("<canvas#map>", "Seat map").
 _POINT_JS = f"""([x, y]) => {{
   if (!(x >= 0 && y >= 0 && x < innerWidth && y < innerHeight)) {{
     return {{outside: true, width: innerWidth, height: innerHeight}};
   }}
   const el = document.elementFromPoint(x, y);
-  if (!el) return {{what: ''}};
+  if (!el) return {{tag: '', name: ''}};
   const named = el.getAttribute('aria-label') || el.getAttribute('alt') || el.getAttribute('title')
     || (el.matches('input, textarea, select') ? '' : (el.textContent || '').trim().replace(/\\s+/g, ' '));
   const name = named.length > {_NAME_CHARS} ? named.slice(0, {_NAME_CHARS - 1}) + '\\u2026' : named;
   const tag = '<' + el.localName + (el.id ? '#' + el.id : '') + '>';
-  return {{what: name ? tag + ' "' + name + '"' : tag}};
+  return {{tag, name}};
 }}"""
 
 
@@ -34,6 +33,7 @@ class Point:
     y: float
     what: str  # the element there, e.g. '<canvas#map> "Seat map"' ("" if none), or the one the model named
     given: bool = True  # a point the model gave; False: the middle of an element it named
+    for_person: str = ""  # how the person's overlay names it: its name ('"Seat map"'), else its tag
 
     def described(self) -> str:
         """How a reply names it: the point as the model gave it and what is there, or the element."""
@@ -52,4 +52,6 @@ async def point_in(page: Page, x: float, y: float) -> Point:
             "pixels as a viewport screenshot shows it: take a screenshot (not full_page) and use its "
             "pixels, or scroll first."
         )
-    return Point(x, y, str(found.get("what") or ""))
+    tag, name = str(found.get("tag") or ""), str(found.get("name") or "")
+    what = f'{tag} "{name}"' if name else tag
+    return Point(x, y, what, for_person=f'"{name}"' if name else tag)

@@ -57,7 +57,7 @@ async def on_point(
     call.target = spot.described()
     url_before = page.url
     await note_before_action(call.session, page, timeout_s_of(call))
-    intent = AgentIntent(call.spec.name, f"{verb} at {spot.what or 'a point'}", point=(spot.x, spot.y))
+    intent = AgentIntent(call.spec.name, f"{verb} at {spot.for_person or 'a point'}", point=(spot.x, spot.y))
     outcome = await act(call, intent, lambda: action(spot))
     call.reply.say(f"{verb.capitalize()}ed at {call.target}.")
     await describe_outcome(call, outcome, url_before)

@@ -406,7 +406,8 @@ async def _drag_end(
     box = await target.locator.bounding_box(timeout=timeout_ms_of(call))
     if box is None:
         raise Problem(f"{target.label} is not shown on the page: there is nothing to drag {side} there.")
-    return Point(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, target.label, given=False)
+    middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return Point(*middle, target.label, given=False, for_person=target.name)
 
 
 async def _drag_by_mouse(call: ToolCall, start: Point, end: Point) -> None:
@@ -417,7 +418,9 @@ async def _drag_by_mouse(call: ToolCall, start: Point, end: Point) -> None:
     url_before = page.url
     await note_before_action(call.session, page, timeout_s_of(call))
     intent = AgentIntent(
-        "drag", f"drag from {start.what or 'a point'} to {end.what or 'a point'}", point=(start.x, start.y)
+        "drag",
+        f"drag from {start.for_person or 'a point'} to {end.for_person or 'a point'}",
+        point=(start.x, start.y),
     )
 
     async def move() -> None:
