@@ -707,6 +707,7 @@ async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
         read_only = TOOLS_BY_NAME[tool.name].kind is Kind.READ_ONLY
         assert tool.annotations.read_only_hint is read_only, tool.name
         assert tool.annotations.destructive_hint is (TOOLS_BY_NAME[tool.name].kind is Kind.DESTRUCTIVE)
+    assert "(x, y)" in (agent.client.instructions or ""), "the model is told that points can be clicked"
     assert {name for name in names if TOOLS_BY_NAME[name].kind is Kind.READ_ONLY} == {
         "snapshot", "screenshot", "wait_for", "console_messages", "activity"
     }  # fmt: skip

@@ -41,6 +41,8 @@ This browser is shared: a person watches it and may be using it at the same time
 - Call ask_user for logins, passwords, CAPTCHAs, payments and any decision that is theirs to make: it
   shows them your message and waits for their answer. Never guess their secrets.
 - Take a snapshot to get refs (e12) for click/type/...; refs from an older snapshot must be refreshed.
+  Where a snapshot names nothing (a canvas, a map, a chart), take a screenshot: click, hover and drag
+  also take a point of it (x, y).
   Answer dialogs you caused with handle_dialog. Do not close the person's tabs unless asked.
   `activity` lists who did what recently."""
 
