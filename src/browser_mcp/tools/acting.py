@@ -47,21 +47,44 @@ async def on_point(
 ) -> Point:
     """Act on a point of the viewport (read off a viewport screenshot), on whatever is drawn there, as
     the agent's turn; the page's reaction is said after the line naming the point."""
+    spot = await point_of(call, xy, element_too)
+    label = f"{verb} at {spot.for_person or 'a point'}"
+    await at_points(call, spot, label, lambda: action(spot), f"{verb.capitalize()}ed at {spot.described()}.")
+    return spot
+
+
+async def point_of(
+    call: ToolCall,
+    xy: tuple[float | None, float | None],
+    element_too: str | None,
+    names: tuple[str, str] = ("x", "y"),
+) -> Point:
+    """The point the model gave (`names`: its parameters), refused if half given or given with an element."""
     x, y = xy
     if x is None or y is None:
-        raise Problem("Give both x and y (pixels of a viewport screenshot), or a ref or selector instead.")
+        raise Problem(
+            f"Give both {names[0]} and {names[1]} (pixels of a viewport screenshot), or an element."
+        )
     if element_too:
-        raise Problem("Give either an element (ref or selector) or a point (x and y), not both.")
+        raise Problem(
+            f"Give either an element (ref or selector) or a point ({names[0]} and {names[1]}), not both."
+        )
+    return await point_in(call.page, x, y)
+
+
+async def at_points(
+    call: ToolCall, first: Point, label: str, action: Callable[[], Awaitable[Any]], line: str
+) -> None:
+    """An action with the mouse at points of the viewport (`first`: where it starts), as the agent's turn;
+    `line` says what was done, then the page's reaction."""
     page = call.page
-    spot = await point_in(page, x, y)
-    call.target = spot.described()
+    call.target = first.described()
     url_before = page.url
     await note_before_action(call.session, page, timeout_s_of(call))
-    intent = AgentIntent(call.spec.name, f"{verb} at {spot.for_person or 'a point'}", point=(spot.x, spot.y))
-    outcome = await act(call, intent, lambda: action(spot))
-    call.reply.say(f"{verb.capitalize()}ed at {call.target}.")
+    intent = AgentIntent(call.spec.name, label, point=(first.x, first.y))
+    outcome = await act(call, intent, action)
+    call.reply.say(line)
     await describe_outcome(call, outcome, url_before)
-    return spot
 
 
 async def on_element(

@@ -18,7 +18,7 @@ from browser_mcp.browser.fields import NOT_A_NUMBER, NOT_FILLABLE, not_a_number,
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import note_before_action
 from browser_mcp.browser.patience import GaveUp
-from browser_mcp.browser.points import Point, point_in
+from browser_mcp.browser.points import Point
 from browser_mcp.browser.snapshot import focused_in
 from browser_mcp.browser.suggestions import wait_for_suggestions
 from browser_mcp.errors import Problem
@@ -27,11 +27,13 @@ from browser_mcp.people.waiting import FieldReading, field_holds
 from browser_mcp.text import clip_argument
 from browser_mcp.tools.acting import (
     act,
+    at_points,
     click_label_instead,
     describe_outcome,
     on_element,
     on_point,
     patiently,
+    point_of,
     timeout_ms_of,
     timeout_s_of,
 )
@@ -387,15 +389,8 @@ async def _drag_end(
     xy: tuple[float | None, float | None],
 ) -> Point:
     """One end of a drag by the mouse: the point given, or the middle of the element (brought into view)."""
-    x, y = xy
-    if x is not None or y is not None:
-        if x is None or y is None:
-            raise Problem(f"Give both {side}_x and {side}_y (pixels of a viewport screenshot).")
-        if ref or selector:
-            raise Problem(
-                f"Give the {side} as an element ({side}_ref or {side}_selector) or a point, not both."
-            )
-        return await point_in(call.page, x, y)
+    if xy != (None, None):
+        return await point_of(call, xy, ref or selector, (f"{side}_x", f"{side}_y"))
     if bool(ref) == bool(selector):
         raise Problem(
             f"Name the {side} once: `{side}_ref` (from the last snapshot), `{side}_selector`, or a point "
@@ -413,15 +408,7 @@ async def _drag_end(
 async def _drag_by_mouse(call: ToolCall, start: Point, end: Point) -> None:
     """Press at `start`, move to `end` in steps (the page reacts to the moves), release there."""
     page = call.page
-    call.target = start.described()
     call.doing = f"drag from {start.described()} to {end.described()}"
-    url_before = page.url
-    await note_before_action(call.session, page, timeout_s_of(call))
-    intent = AgentIntent(
-        "drag",
-        f"drag from {start.for_person or 'a point'} to {end.for_person or 'a point'}",
-        point=(start.x, start.y),
-    )
 
     async def move() -> None:
         await page.mouse.move(start.x, start.y)
@@ -431,9 +418,8 @@ async def _drag_by_mouse(call: ToolCall, start: Point, end: Point) -> None:
         finally:
             await page.mouse.up()
 
-    outcome = await act(call, intent, move)
-    call.reply.say(f"Dragged from {start.described()} to {end.described()}.")
-    await describe_outcome(call, outcome, url_before)
+    label = f"drag from {start.for_person or 'a point'} to {end.for_person or 'a point'}"
+    await at_points(call, start, label, move, f"Dragged from {start.described()} to {end.described()}.")
 
 
 TOOLS = [click, hover, type_text, press_key, drag]
