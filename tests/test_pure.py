@@ -23,6 +23,7 @@ from browser_mcp.browser.action_windows import (
     now_ms,
 )
 from browser_mcp.browser.editor_texts import add_editor_texts
+from browser_mcp.browser.network_list import HeardLog, hide_secret_parameters, page_requests
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.page_changes import (
     confirmed_in_dialog,
@@ -949,3 +950,56 @@ def test_an_answer_in_a_dialog_is_told_apart_from_closing_it() -> None:
     assert not confirmed_in_dialog(before, gone, "e7")  # it only closes the dialog
     assert not confirmed_in_dialog(before, before, "e6")  # the dialog is still there
     assert not confirmed_in_dialog(before, gone, "e8")  # not in the dialog
+
+
+# ---- network requests ----------------------------------------------------------------------------
+
+
+def test_a_page_s_requests_take_what_was_heard_of_them() -> None:
+    """The page's timing entries, in order, each completed by the request heard for its URL (method, the
+    status the page could not see, the failure); heard only: still on its way, or from another site's
+    frame; the navigation that led to the document completes its entry."""
+    log = HeardLog()
+    log.began(
+        {"requestId": "1", "type": "Document", "request": {"url": "http://a/", "method": "POST"}},
+        1,
+        tab_document=True,
+    )
+    log.answered({"requestId": "1", "response": {"status": 200}})
+    for request_id, url, method in (
+        ("2", "http://a/api", "POST"),
+        ("3", "http://b/x", "GET"),
+        ("4", "http://a/slow", "GET"),
+    ):
+        log.began({"requestId": request_id, "type": "Fetch", "request": {"url": url, "method": method}}, 2)
+    log.answered({"requestId": "2", "response": {"status": 500}})
+    log.finished({"requestId": "2"})
+    log.failed({"requestId": "3", "errorText": "net::ERR_CONNECTION_REFUSED"})
+    timed = [
+        ["http://a/", "navigation", 200, 0, 40, 900],
+        ["http://a/logo.png", "img", 200, 41, 3, 100],
+        ["http://a/api", "fetch", 500, 50, 12, 300],
+        ["http://b/x", "fetch", 0, 60, 1, 0],
+    ]
+
+    lines = [request.line(80) for request in page_requests(timed, log.of_document(2), log.navigation)]
+
+    assert lines == [
+        "POST 200 document http://a/ 40 ms",
+        "200 img http://a/logo.png 3 ms",
+        "POST 500 fetch http://a/api 12 ms",
+        "GET failed (net::ERR_CONNECTION_REFUSED) fetch http://b/x 1 ms",
+        "GET pending fetch http://a/slow",
+    ]
+    assert [request.static for request in page_requests(timed, [], None)] == [False, True, False, False]
+
+
+def test_secrets_in_a_url_s_query_are_hidden() -> None:
+    url = "http://a/login?user=ann&password=hunter22&passengers=2&cc-number=4111111111111111&pin=#top"
+
+    hidden = hide_secret_parameters(url)
+
+    assert "hunter22" not in hidden and "4111" not in hidden, hidden
+    assert "user=ann" in hidden and "passengers=2" in hidden, hidden
+    assert hidden.endswith("&pin=#top"), hidden  # nothing typed: nothing to hide
+    assert hide_secret_parameters("http://a/?q=1") == "http://a/?q=1"

@@ -430,6 +430,7 @@ def mixed_calls(site: Site) -> list[tuple[str, dict[str, Any]]]:
         ("snapshot", {"search": "Paris"}),
         ("tabs", {"action": "list"}),
         ("console_messages", {"level": "all"}),
+        ("network_requests", {"include_static": True}),
         ("activity", {"limit": 5}),
         ("screenshot", {"format": "jpeg"}),
         ("type", {"selector": "#name", "text": "Ada Lovelace"}),

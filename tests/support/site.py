@@ -162,6 +162,11 @@ class Site:
                         status, kind, body = 404, "text/html", b"<!doctype html><title>Not found</title>"
                 self._send(status, kind, body)
 
+            def do_POST(self) -> None:
+                """A form or a fetch sending data: answered as a GET of the same path would be (/status...)."""
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self.do_GET()
+
             def _send(self, status: int, kind: str, body: bytes, *headers: tuple[str, str]) -> None:
                 self.send_response(status)
                 self.send_header("content-type", kind)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from playwright.async_api import Dialog
 
 from browser_mcp.browser.form_refusals import FormRefusals
+from browser_mcp.browser.network_list import HeardLog
 from browser_mcp.browser.page_watch import PageChanges, TabWatch
 from browser_mcp.browser.tab_requests import TabRequests
 
@@ -75,6 +76,9 @@ class TabState:
     looking_ahead: asyncio.Task[None] | None = None  # a snapshot taken after the agent's navigation
     looking_ahead_began: bool = False  # it is walking the page (else still waiting for the load)
     requests: TabRequests = field(default_factory=TabRequests)  # in flight, while the agent acts
+    heard: HeardLog = field(
+        default_factory=HeardLog
+    )  # the requests heard (while the agent acted), for the list
     downloads: deque[Download] = field(default_factory=lambda: deque(maxlen=DOWNLOADS_LIMIT))
     download_began: asyncio.Event = field(default_factory=asyncio.Event)
     form_refusals: FormRefusals = field(default_factory=FormRefusals)  # forms the browser did not send

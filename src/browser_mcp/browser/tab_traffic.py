@@ -44,12 +44,22 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
     def on_request(event: dict[str, Any]) -> None:
         if event.get("type") in _SETTLE_RESOURCE_TYPES:
             state.requests.started(str(event.get("requestId")))
+        tab_document = (
+            not frame and event.get("type") == "Document" and event.get("frameId") == state.target_id
+        )
+        state.heard.began(event, state.document, tab_document=tab_document)
 
     def on_response(event: dict[str, Any]) -> None:
         state.requests.answered_now(str(event.get("requestId")))
+        state.heard.answered(event)
 
-    def on_end(event: dict[str, Any]) -> None:
+    def on_finished(event: dict[str, Any]) -> None:
         state.requests.ended(str(event.get("requestId")))
+        state.heard.finished(event)
+
+    def on_failed(event: dict[str, Any]) -> None:
+        state.requests.ended(str(event.get("requestId")))
+        state.heard.failed(event)
 
     def on_console(event: dict[str, Any]) -> None:
         args = event.get("args") or []
@@ -58,8 +68,8 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
 
     cdp.on("Network.requestWillBeSent", on_request)
     cdp.on("Network.responseReceived", on_response)
-    cdp.on("Network.loadingFinished", on_end)
-    cdp.on("Network.loadingFailed", on_end)
+    cdp.on("Network.loadingFinished", on_finished)
+    cdp.on("Network.loadingFailed", on_failed)
     cdp.on("Runtime.consoleAPICalled", on_console)
     if frame:
         await cdp.send("Runtime.enable")
