@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     navigation_timeout: Annotated[float, Shown("browser", "SECONDS")] = Field(
         30.0, gt=0, description="Seconds a navigation may take before it is reported as failed."
     )
+    renew_after_documents: Annotated[int, Shown("browser", "N")] = Field(
+        500,
+        ge=0,
+        description="Attach to the browser afresh, at the agent's next navigate, once this many documents "
+        "have loaded since it attached (0: never). Playwright keeps ~11 KB for each until the attachment "
+        "ends; tabs, their ids and the person's view carry over.",
+    )
     allow_file_urls: Annotated[bool, Shown("http")] = Field(
         False, description="Allow navigating to file:// URLs."
     )

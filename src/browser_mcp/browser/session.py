@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Iterator, Sequence
 
 from playwright.async_api import Page
@@ -14,6 +15,8 @@ from browser_mcp.browser.navigation_guard import NavigationGuard
 from browser_mcp.browser.tabs import Tabs
 from browser_mcp.browser.url_policy import UrlPolicy
 from browser_mcp.config import Settings
+
+log = logging.getLogger(__name__)
 
 RECONNECTED = "The browser had gone away (closed or restarted); reconnected to it. Tabs may have changed."
 
@@ -54,6 +57,41 @@ class BrowserSession:
         self.tabs.watch(browser)
         await self.tabs.wait_for_page_watches()
         return RECONNECTED if reconnecting else None
+
+    def renewal_due(self) -> bool:
+        """Time to attach afresh: many documents loaded since the browser was attached, and nothing
+        under way that the tabs' event channels must see to its end (see renew)."""
+        limit = self.settings.renew_after_documents
+        return (
+            limit > 0
+            and self.tabs.documents_since_attach >= limit
+            and self.connection.is_connected()
+            and self.tabs.quiet()
+        )
+
+    async def renew(self) -> dict[Page, Page]:
+        """Attach to the same browser afresh and take the tabs over; return the tabs before -> now.
+
+        Playwright's client keeps a Request and a Response (~11 KB) for every document loaded while it is
+        attached, up to 10,000 of each: ending the attachment is the only way to let them go. The tabs,
+        their ids, titles, console lines and downloads carry over; refs do not (see Tabs.carry_over)."""
+        documents = self.tabs.documents_since_attach
+        self.tabs.carry_over()
+        try:
+            browser = await self.connection.open(
+                self.tabs.on_target_created, self.tabs.on_target_info_changed
+            )
+            await self.guard.start(self.connection.browser_cdp)
+            self.tabs.watch(browser)
+            await self.tabs.wait_for_page_watches()
+        finally:
+            taken_over = self.tabs.end_carry_over()
+        log.info(
+            "Attached to the browser afresh after %d documents; %d tabs taken over",
+            documents,
+            len(taken_over),
+        )
+        return taken_over
 
     async def still_there(self) -> bool:
         """False if the browser went away (asked of the browser itself when Playwright has not noticed)."""

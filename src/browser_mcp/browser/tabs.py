@@ -99,6 +99,11 @@ class Tabs:
         self._parked: set[asyncio.Task[object]] = set()
         self._warming: dict[Page, asyncio.Task[None]] = {}
         self._browser: Browser | None = None
+        # Documents loaded since the browser was attached: what Playwright keeps a Request for (see renew).
+        self.documents_since_attach = 0
+        # While the browser is attached afresh: the tabs before, by target id, to be taken over.
+        self._carried: dict[str, tuple[Page, TabState]] = {}
+        self.taken_over: dict[Page, Page] = {}  # the tabs before -> the same tabs now
         # Tabs Chromium created vs tabs Playwright has reported: a popup shows up in the first
         # at once and in the second a little later, so an action can wait for it.
         self.targets_created = 0
@@ -120,12 +125,45 @@ class Tabs:
 
     def forget(self) -> None:
         """The browser went away: its tabs with it (ids are not reused)."""
+        self._drop_all()
+        self._closed.clear()
+        self._answered.clear()
+
+    def carry_over(self) -> None:
+        """The browser is about to be attached afresh (the same tabs, new Page objects): the tabs found
+        then take over the ids, titles, console lines and downloads of the tabs before. Refs do not
+        carry over: they live in Playwright's script in each page, which the new attachment replaces."""
+        self._carried = {
+            state.target_id: (page, state) for page, state in self._states.items() if state.target_id
+        }
+        self.taken_over = {}
+        for task in [
+            *self._warming.values(),
+            *(s.looking_ahead for s in self._states.values() if s.looking_ahead),
+        ]:
+            task.cancel()
+        self._drop_all()
+
+    def end_carry_over(self) -> dict[Page, Page]:
+        """The tabs before -> the same tabs now; a tab not found again is gone."""
+        self._carried = {}
+        taken_over, self.taken_over = self.taken_over, {}
+        return taken_over
+
+    def quiet(self) -> bool:
+        """Nothing is under way that the tabs' event channels must see to its end: no dialog, download
+        or action waiting for a dialog's answer."""
+        return not self._parked and all(
+            state.dialog is None and all(download.state != "inProgress" for download in state.downloads)
+            for state in self._states.values()
+        )
+
+    def _drop_all(self) -> None:
         self._browser = None
         self._states.clear()
         self._pages_by_target.clear()
         self._contexts.clear()
-        self._closed.clear()
-        self._answered.clear()
+        self.documents_since_attach = 0
 
     def stop(self) -> None:
         for task in [*self._parked, *self._warming.values()]:
@@ -277,7 +315,8 @@ class Tabs:
     def _watch_page(self, page: Page) -> None:
         if page in self._states or page.is_closed():
             return
-        self._states[page] = TabState(id=next(self._ids))
+        # A tab taken over gets its id once its target is known (see _install_watch).
+        self._states[page] = TabState(id=0 if self._carried else next(self._ids))
         self.pages_reported += 1
         self.changed.set()
         task = asyncio.ensure_future(self._install_watch(page))
@@ -318,8 +357,22 @@ class Tabs:
         except PlaywrightError as exc:  # e.g. the tab closed meanwhile: probing still works
             log.debug("No event channel for %s: %s", page.url, exc)
             state.visibility = None
+            state.id = state.id or next(self._ids)
             return
+        self._take_over(page, state)
         self._pages_by_target[state.target_id] = page
+
+    def _take_over(self, page: Page, state: TabState) -> None:
+        carried = self._carried.pop(state.target_id, None)
+        if carried is None:
+            state.id = state.id or next(self._ids)
+            return
+        before, old = carried
+        state.id = old.id
+        state.title = state.title or old.title
+        state.console = old.console
+        state.downloads = old.downloads
+        self.taken_over[before] = page
 
     def _on_page_close(self, page: Page) -> None:
         state = self._states.pop(page, None)
@@ -331,6 +384,7 @@ class Tabs:
 
     def _on_frame_navigated(self, page: Page, frame: object) -> None:
         state = self._states.get(page)
+        self.documents_since_attach += 1  # a same-document navigation too: a little early is no harm
         if state is not None and frame is page.main_frame:
             state.main_frame_navigations += 1
             state.navigation_news.set()

@@ -49,6 +49,16 @@ class ActivityLog:
         self._seq = itertools.count(1)
         self._told = 0  # entries up to this seq were in a reply already
 
+    def take_over(self, pages: dict[Page, Page]) -> None:
+        """The same tabs as new Page objects (the browser attached afresh): the entries follow them."""
+        self.entries = deque(
+            (
+                replace(entry, page=pages[entry.page]) if entry.page in pages else entry
+                for entry in self.entries
+            ),
+            maxlen=self.entries.maxlen,
+        )
+
     def add(
         self,
         who: Who,

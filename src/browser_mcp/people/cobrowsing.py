@@ -45,6 +45,12 @@ class CoBrowsing:
         self.live_viewers = 0  # people watching through the live view (it counts them)
         self.overlay = Overlay(session, settings, lambda: self.live_viewers)
 
+    def take_over(self, pages: dict[Page, Page]) -> None:
+        """The browser was attached afresh: the same tabs are now these Page objects (before -> now)."""
+        self.person_tab.take_over(pages)
+        self.events.take_over(pages)
+        self.activity.take_over(pages)
+
     def call_over(self) -> None:
         """The agent's call is over (its reply is on its way): what waited for that may go to the page."""
         self.overlay.call_over()

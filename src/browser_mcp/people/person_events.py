@@ -58,6 +58,14 @@ class PersonEvents:
         self._shown: dict[Page, bool] = {}  # whether each tab said it is visible, in its latest report
         self._fronted_by_agent: dict[Page, float] = {}  # tabs the agent's call may bring to front, until (ms)
 
+    def take_over(self, pages: dict[Page, Page]) -> None:
+        """The same tabs as new Page objects (the browser attached afresh): what is known of each follows
+        it; what the new tab reported meanwhile stays."""
+        for known in (self._input_at, self._visible_at, self._shown, self._fronted_by_agent):
+            for before, now in pages.items():
+                if before in known:
+                    known.setdefault(now, known.pop(before))  # type: ignore[arg-type]
+
     # ---- reports from the tabs ------------------------------------------------------------------
 
     def on_page_event(self, page: Page, event: PageEvent) -> None:

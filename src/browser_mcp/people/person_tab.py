@@ -43,6 +43,14 @@ class PersonTab:
     def mark(self, pages: list[Page], current: Page | None) -> None:
         self.checkpoint = Checkpoint.of(pages, current)
 
+    def take_over(self, pages: dict[Page, Page]) -> None:
+        """The same tabs as new Page objects (the browser attached afresh): the checkpoint follows them."""
+        before = self.checkpoint
+        current = pages.get(before.current, before.current) if before.current is not None else None
+        self.checkpoint = Checkpoint(
+            tuple(pages.get(page, page) for page in before.pages), current, before.current_url
+        )
+
     def likely(self, *, events_only: bool = False) -> Page | None:
         """A guess without a round trip: the one tab whose own events say it is visible, else (unless
         `events_only`) the tab of the last call if no tab came or went. Events can lag a switch by a

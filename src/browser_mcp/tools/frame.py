@@ -160,6 +160,8 @@ async def _speculate(call: ToolCall, arguments: dict[str, Any]) -> bool:
 
 async def _begin(call: ToolCall, known_current: Page | None = None) -> None:
     session, people, tabs = call.session, call.people, call.tabs
+    if call.spec.renews_attachment and session.renewal_due():
+        people.take_over(await session.renew())
     reconnected = await session.connect()
     if reconnected:
         people.person_tab.mark(session.pages(), None)

@@ -113,6 +113,7 @@ def _url(page: Page, url: str | None = None) -> str:
     kind=Kind.DESTRUCTIVE,
     needs_page=NeedsPage.CREATE,
     timeout="navigation",
+    renews_attachment=True,
     description="Open a URL in the tab the person is looking at (their unsaved input on the current page "
     "is lost). Replies with the new title and URL; take a snapshot to see the page.",
 )

@@ -47,6 +47,9 @@ class ToolSpec:
     timeout: Literal["action", "navigation"] | None = None
     # The name of the setting that must be on for the server to offer the tool at all (evaluate).
     offered_when: str | None = None
+    # The call may begin by attaching to the browser afresh when that is due (see BrowserSession.renew):
+    # one that leaves the tab's document anyway, so no ref the model holds for it is lost.
+    renews_attachment: bool = False
 
     def annotations(self) -> ToolAnnotations:
         read_only = self.kind is Kind.READ_ONLY

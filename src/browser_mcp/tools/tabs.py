@@ -91,7 +91,9 @@ async def _list(call: ToolCall) -> None:
         call.reply.say("No tabs are open. Open one with navigate or tabs(action='new').")
         return
     lines = []
-    for page in call.pages:
+    # By id: the order in which the tabs were found, which the browser does not keep (nor tells the
+    # order of its tab strip).
+    for page in sorted(call.pages, key=lambda page: call.tabs.state(page).id):
         label = await call.tabs.label(page)
         mark = "  <- the person's tab (current)" if page is call.current else ""
         dialog = " [dialog open]" if call.tabs.state(page).dialog is not None else ""
