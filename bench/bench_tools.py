@@ -74,6 +74,7 @@ from bench.timing import (
     text_of,
     time_rounds,
 )
+from browser_mcp.browser.network_list import RESOURCES_JS
 
 # Targets from the project plan.
 SNAPSHOT_OVERHEAD_TARGET_MS = 3.0  # median, what our layer adds over a bare MCPServer doing the raw call
@@ -92,6 +93,7 @@ CLICK = "click"
 TYPE = "type"
 SCREENSHOT = "screenshot (jpeg)"
 TABS = "tabs (list)"
+NETWORK = "network requests (40 images, 5 fetches)"
 NO_OVERLAY = ", browser-mcp --overlay-ms 0"
 
 TEXT = "Ada Lovelace, 10 Downing St"
@@ -114,6 +116,7 @@ ACTIONS = [
     Action(TYPE, "/form.html", is_input=True),
     Action(SCREENSHOT, "/index.html"),
     Action(TABS, "/index.html"),
+    Action(NETWORK, "/busy?images=40"),
 ]
 
 
@@ -140,6 +143,7 @@ def ours_and_raw(action: Action, agent: Agent, page: Page, site: Site) -> tuple[
             lambda: page.screenshot(type="jpeg", quality=80),
         ),
         TABS: (checked(agent, "tabs", action="list"), tab_titles),
+        NETWORK: (checked(agent, "network_requests"), lambda: page.evaluate(RESOURCES_JS)),
     }
     return ops[action.name]
 
@@ -239,6 +243,8 @@ async def playwright_mcp_run(peer: PlaywrightMcp, action: Action, agent: Agent, 
         return Run(label, checked(agent, "browser_take_screenshot", type="jpeg"))
     if action.name == TABS:
         return Run(label, checked(agent, "browser_tabs", action="list"))
+    if action.name == NETWORK:
+        return Run(label, checked(agent, "browser_network_requests"))
     return None
 
 
@@ -262,6 +268,8 @@ async def devtools_mcp_run(peer: DevToolsMcp, action: Action, agent: Agent, site
         return Run(label, checked(agent, "take_screenshot", pageId=page, format="jpeg", quality=80))
     if action.name == TABS:
         return Run(label, checked(agent, "list_pages"))
+    if action.name == NETWORK:
+        return Run(label, checked(agent, "list_network_requests", pageId=page))
     return None
 
 

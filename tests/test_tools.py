@@ -696,7 +696,7 @@ async def test_a_site_asking_for_a_password_is_said_so(agent: Agent, site: Site)
 
 async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
     """The tools have their plain names (the core ones of the contract among them), each once; only the
-    ones that change nothing are marked read-only, and those are the five that only look."""
+    ones that change nothing are marked read-only, and those are the six that only look."""
     tools = (await agent.client.list_tools()).tools
     names = [tool.name for tool in tools]
     # Every tool but the one a setting must allow (evaluate, tests/test_evaluate.py).
@@ -709,7 +709,7 @@ async def test_tool_list_names_and_read_only_hints(agent: Agent) -> None:
         assert tool.annotations.destructive_hint is (TOOLS_BY_NAME[tool.name].kind is Kind.DESTRUCTIVE)
     assert "(x, y)" in (agent.client.instructions or ""), "the model is told that points can be clicked"
     assert {name for name in names if TOOLS_BY_NAME[name].kind is Kind.READ_ONLY} == {
-        "snapshot", "screenshot", "wait_for", "console_messages", "activity"
+        "snapshot", "screenshot", "wait_for", "console_messages", "network_requests", "activity"
     }  # fmt: skip
 
 
