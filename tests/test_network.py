@@ -43,15 +43,19 @@ async def test_the_agent_sees_what_its_page_asked_for_and_how_it_went(agent: Age
     assert "/data.json" not in home and lines_with(home, "/index.html"), home
 
 
-async def test_a_long_list_keeps_the_newest(agent: Agent, site: Site) -> None:
-    """A page of 40 images: the newest `limit` requests, and the heading says how many are older."""
-    await agent.ok("navigate", url=site.url("/busy?images=40"))
+async def test_a_long_list_keeps_the_newest(agent: Agent, person: Person, site: Site) -> None:
+    """A page of 300 images: the newest `limit` requests, the heading says how many are older, and a note
+    says the page's own record is full (it keeps 250)."""
+    await agent.ok("navigate", url=site.url("/busy?images=300"))
+    await (await person.tab_in_front()).wait_for_load_state("load")  # every image in
 
     reply = await agent.ok("network_requests", include_static=True, limit=5)
 
     listed = [line for line in reply.splitlines() if line.startswith("- ")]
-    assert len(listed) == 5 and "older not shown" in reply.splitlines()[0], reply
+    heading = next(line for line in reply.splitlines() if "requests of this page" in line)
+    assert len(listed) == 5 and "older not shown" in heading, reply
     assert "/busy" not in "".join(listed), reply  # the document came first: it is the oldest
+    assert "keeps its first 250 requests" in reply, reply
 
 
 async def test_requests_of_a_page_the_person_opened_are_listed_too(

@@ -14,6 +14,7 @@ from browser_mcp.tools.spec import Kind, tool
 
 URL_CHARS = 300
 _READ_TIMEOUT_S = 2.0
+_TIMING_BUFFER = 250  # the resource timing entries a page keeps unless it asks for more
 
 
 @tool(
@@ -44,6 +45,11 @@ async def network_requests(
             call.reply.note(
                 "The page did not say what it loaded: only the requests heard while you acted are listed."
             )
+    if isinstance(timed, list) and len(timed) == _TIMING_BUFFER + 1:  # the document's entry + a full buffer
+        call.reply.note(
+            f"The page's own record keeps its first {_TIMING_BUFFER} requests: later ones are listed only "
+            "if they came while you acted."
+        )
     requests = page_requests(timed, state.heard.of_document(state.document), state.heard.navigation)
     if filter:
         requests = [request for request in requests if filter in request.url]
