@@ -24,26 +24,12 @@ HEARD_LIMIT = 300  # per tab: the newest requests heard
 # Kinds of request a page fetches to show itself; listed only when asked (include_static), unless they
 # failed. Resource timing's initiator types and CDP's resource types.
 STATIC_KINDS = frozenset(
-    {
-        "img",
-        "image",
-        "css",
-        "stylesheet",
-        "script",
-        "link",
-        "font",
-        "audio",
-        "video",
-        "media",
-        "icon",
-        "other",
-    }
-)
+    {"img", "image", "css", "stylesheet", "script", "link", "font", "audio", "video", "media", "icon", "other"}
+)  # fmt: skip
 
-# The page's entries as [url, initiator, status, start ms, duration ms, bytes]: the document first.
+# The page's entries as [url, initiator, status, duration ms], the document's first.
 RESOURCES_JS = """(() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-  .map(e => [e.name, e.initiatorType, e.responseStatus ?? 0, Math.round(e.startTime),
-             Math.round(e.duration), e.transferSize ?? 0]))()"""
+  .map(e => [e.name, e.initiatorType, e.responseStatus ?? 0, Math.round(e.duration)]))()"""
 
 # Query parameters whose values are the person's secrets (a login form sent with GET puts them there),
 # by their names with case and punctuation left out.
@@ -206,8 +192,8 @@ def _entries(timed: object) -> list[tuple[str, str, int, int]]:
         timed = json.loads(timed)
     entries: list[tuple[str, str, int, int]] = []
     for entry in timed if isinstance(timed, list) else []:
-        if isinstance(entry, list) and len(entry) >= 5:
-            entries.append((str(entry[0]), str(entry[1]), int(entry[2] or 0), int(entry[4] or 0)))
+        if isinstance(entry, list) and len(entry) == 4:
+            entries.append((str(entry[0]), str(entry[1]), int(entry[2] or 0), int(entry[3] or 0)))
     return entries
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Sequence
 
 from playwright.async_api import Page
@@ -75,7 +76,7 @@ class BrowserSession:
         Playwright's client keeps a Request and a Response (~11 KB) for every document loaded while it is
         attached, up to 10,000 of each: ending the attachment is the only way to let them go. The tabs,
         their ids, titles, console lines and downloads carry over; refs do not (see Tabs.carry_over)."""
-        documents = self.tabs.documents_since_attach
+        documents, began = self.tabs.documents_since_attach, time.monotonic()
         self.tabs.carry_over()
         try:
             browser = await self.connection.open(
@@ -87,9 +88,10 @@ class BrowserSession:
         finally:
             taken_over = self.tabs.end_carry_over()
         log.info(
-            "Attached to the browser afresh after %d documents; %d tabs taken over",
+            "Attached to the browser afresh after %d documents; %d tabs taken over in %.2f s",
             documents,
             len(taken_over),
+            time.monotonic() - began,
         )
         return taken_over
 
