@@ -59,6 +59,16 @@ async def test_tabs_ids_console_and_the_person_carry_over_a_fresh_attachment(
         assert re.findall(r"t\d+", after) == re.findall(r"t\d+", before), (before, after)
         assert "fetched" in await agent.ok("console_messages", level="all")
 
+        # Pages the back/forward cache kept from before come back working (the browser is attached afresh
+        # again: the new attachment never heard of their scripts' world).
+        back = await agent.ok("go_back")
+        assert back.startswith("Went back: 'Two'") and "Note:" not in back, back
+        forward = await agent.ok("go_forward")
+        assert forward.startswith("Went forward: 'Form'") and "Note:" not in forward, forward
+        chose = await agent.ok("select_option", selector="#city", values=["Paris"])
+        assert "Paris" in chose, chose
+        await expect(home.locator("#city")).to_have_value("par")
+
         # Refs of a new snapshot work; the person's typing and switching are still heard.
         snapshot = await agent.ok("snapshot")
         await agent.ok("type", ref=ref_of(snapshot, 'textbox "Passenger name"'), text="Ada")

@@ -73,7 +73,7 @@ async def capture(
         finally:
             if full_page:
                 with contextlib.suppress(Exception):
-                    await page.evaluate(_RESTORE_SCROLLBARS_JS)
+                    await asyncio.wait_for(page.evaluate(_RESTORE_SCROLLBARS_JS), timeout_s)
 
     data = await shoot(kind, 80 if kind == "jpeg" else None)
     note = ""

@@ -13,6 +13,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from browser_mcp.browser.locate import Target
+from browser_mcp.browser.patience import page_answers
 from browser_mcp.errors import Problem
 from browser_mcp.text import clip_argument, shorten
 
@@ -128,9 +129,9 @@ async def _option(scope: Locator, value: str, *, wait: bool = False) -> Locator 
             await containing.first.wait_for(state="visible", timeout=LIST_WAIT_MS)
         except PlaywrightError:
             return None
-    if await exact.count() > 0:
+    if await page_answers(exact.count(), LIST_WAIT_MS / 1000) > 0:
         return exact.first
-    return containing if await containing.count() == 1 else None
+    return containing if await page_answers(containing.count(), LIST_WAIT_MS / 1000) == 1 else None
 
 
 async def _names(options: Locator) -> str:

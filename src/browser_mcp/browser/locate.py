@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 
+from browser_mcp.browser.patience import page_answers
 from browser_mcp.browser.session import BrowserSession
 from browser_mcp.errors import Problem
 from browser_mcp.text import clean_ref, clip_argument, first_line, is_ref, quote_argument, shorten
@@ -49,7 +50,7 @@ async def locate(
     name = f"{clip_argument(element)} ({clip_argument(selector)})" if element else quoted
     locator = page.locator(selector)
     try:
-        count = await locator.count()
+        count = await page_answers(locator.count(), session.settings.action_timeout)
     except PlaywrightError as exc:
         detail = shorten(first_line(str(exc)), _DETAIL_CHARS)
         raise Problem(f"The selector {quoted} is not valid: {detail}") from exc
@@ -79,7 +80,7 @@ async def _by_ref(session: BrowserSession, page: Page, ref: str, element: str | 
         )
     locator = page.locator(f"aria-ref={ref}")
     try:
-        count = await locator.count()
+        count = await page_answers(locator.count(), session.settings.action_timeout)
     except PlaywrightError:
         count = 0
     if count == 0:

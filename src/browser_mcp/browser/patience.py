@@ -18,6 +18,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from browser_mcp.browser.page_watch import PageChanges
 from browser_mcp.browser.tab_state import TabState
+from browser_mcp.errors import Problem
 
 T = TypeVar("T")
 
@@ -29,6 +30,18 @@ _BLOCKED = (
     "element is not visible",
     "element is not editable",
 )
+
+
+async def page_answers(work: Awaitable[T], timeout_s: float) -> T:
+    """`work`, a Playwright call that has no timeout of its own (a count, an evaluate), bounded: a page
+    Playwright cannot reach would keep it, and every later call, waiting for good."""
+    try:
+        return await asyncio.wait_for(work, timeout_s)
+    except TimeoutError as exc:
+        raise Problem(
+            f"The page did not answer within {timeout_s:g} s (it may be stuck). Take a snapshot and try "
+            "again; if it still does not answer, reload it."
+        ) from exc
 
 
 class GaveUp(Exception):

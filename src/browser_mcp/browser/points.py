@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 from playwright.async_api import Page
 
+from browser_mcp.browser.patience import page_answers
 from browser_mcp.errors import Problem
+
+_ANSWER_S = 5.0  # a page answers in milliseconds; one that does not may be stuck
 
 _NAME_CHARS = 60
 # {outside, width, height} of the viewport, or {tag, name}: the element there ("<canvas#map>", "Seat map").
@@ -45,7 +48,7 @@ class Point:
 
 async def point_in(page: Page, x: float, y: float) -> Point:
     """The point (x, y) of a viewport screenshot in `page`; a Problem if it lies outside the viewport."""
-    found = await page.evaluate(_POINT_JS, [x, y])
+    found = await page_answers(page.evaluate(_POINT_JS, [x, y]), _ANSWER_S)
     if found.get("outside"):
         raise Problem(
             f"The point ({x:g}, {y:g}) is outside the viewport, which is {found['width']} x {found['height']} "

@@ -14,6 +14,7 @@ import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Dialog, Page
 from playwright.async_api import Error as PlaywrightError
@@ -104,6 +105,11 @@ class Tabs:
         # While the browser is attached afresh: the tabs before, by target id, to be taken over.
         self._carried: dict[str, tuple[Page, TabState]] = {}
         self.taken_over: dict[Page, Page] = {}  # the tabs before -> the same tabs now
+        self.renewed = False  # attached afresh at least once (see renew_again)
+        # A page came back from the back/forward cache after attaching afresh: Playwright's new attachment
+        # never heard of its scripts' world (it was made before), so calls on it would wait for good until
+        # the browser is attached afresh again.
+        self.renew_again = False
         # Tabs Chromium created vs tabs Playwright has reported: a popup shows up in the first
         # at once and in the second a little later, so an action can wait for it.
         self.targets_created = 0
@@ -147,6 +153,7 @@ class Tabs:
     def end_carry_over(self) -> dict[Page, Page]:
         """The tabs before -> the same tabs now; a tab not found again is gone."""
         self._carried = {}
+        self.renewed, self.renew_again = True, False
         taken_over, self.taken_over = self.taken_over, {}
         return taken_over
 
@@ -351,6 +358,7 @@ class Tabs:
             await follow_traffic(state.watch.cdp, state)
             follow_downloads(state.watch.cdp, state)
             follow_navigations(state.watch.cdp, state, state.target_id)
+            state.watch.cdp.on("Page.frameNavigated", self._on_navigated)
             follow_frames(page, state)
             for script in self._scripts:
                 await state.watch.add_script(script)
@@ -373,6 +381,11 @@ class Tabs:
         state.console = old.console
         state.downloads = old.downloads
         self.taken_over[before] = page
+
+    def _on_navigated(self, event: dict[str, Any]) -> None:
+        restored = event.get("type") == "BackForwardCacheRestore"
+        if restored and self.renewed and not (event.get("frame") or {}).get("parentId"):
+            self.renew_again = True
 
     def _on_page_close(self, page: Page) -> None:
         state = self._states.pop(page, None)
@@ -424,7 +437,7 @@ class Tabs:
             if state.watch is not None:
                 await state.watch.evaluate(_IDLE_JS, timeout_s=_IDLE_WAIT_S + 1)
             if not moved_on():  # else the count would wait for the next document and run as it loads
-                await page.locator(":root").count()
+                await asyncio.wait_for(page.locator(":root").count(), _WARM_UP_TIMEOUT_MS / 1000)
 
     def _on_dialog(self, dialog: Dialog) -> None:
         page = dialog.page

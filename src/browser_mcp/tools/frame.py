@@ -8,6 +8,7 @@ caused and any open dialog; remember the tabs for the next call; tell the observ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from browser_mcp.tools.reply import Reply, reply_budget
 from browser_mcp.tools.spec import Kind, NeedsPage, ToolSpec
 
 log = logging.getLogger(__name__)
+
+_SLOW_CALL_S = 30.0  # a call still running then is told in the log, with where it waits
 
 _DIALOG_TEXT_CHARS = 300
 _DETAIL_CHARS = 300  # of an unexpected failure's own text
@@ -87,6 +90,16 @@ class ToolCall:
             raise Problem("The browser has no open tab. Open one with navigate or tabs(action='new').")
         return self.current
 
+    async def attach_afresh(self) -> None:
+        """Attach to the browser afresh now (see BrowserSession.renew); the call goes on with the same tabs
+        as their new Page objects."""
+        taken_over = await self.session.renew()
+        self.people.take_over(taken_over)
+        if self.current is not None:
+            self.current = taken_over.get(self.current, self.current)
+        self.pages = self.session.pages()
+        self.targets_at_begin = self.tabs.targets_created
+
     def keep(self, commit: Callable[[], None]) -> None:
         """Run `commit` once the call's result is the one the model gets (not a discarded trial)."""
         self._commits.append(commit)
@@ -101,6 +114,34 @@ async def run_call(
     runtime: Runtime, spec: ToolSpec, ctx: Context[Any, Any] | None, arguments: dict[str, Any]
 ) -> ToolCall:
     """Run one tool call; raise ToolError with a clear sentence on any failure."""
+    task = asyncio.current_task()
+    watchdog = asyncio.get_running_loop().call_later(_SLOW_CALL_S, _log_where_it_waits, spec.name, task)
+    try:
+        return await _run_locked(runtime, spec, ctx, arguments)
+    finally:
+        watchdog.cancel()
+
+
+def _log_where_it_waits(name: str, task: asyncio.Task[Any] | None) -> None:
+    """A call this slow is a bug (every wait is bounded well below): say where it waits, for its report."""
+    log.warning("%s has run for %.0f s; it waits in:\n%s", name, _SLOW_CALL_S, "\n".join(_awaiting(task)))
+
+
+def _awaiting(task: asyncio.Task[Any] | None) -> list[str]:
+    """The chain of coroutines `task` is suspended in, outermost first (a task's own stack shows one)."""
+    lines: list[str] = []
+    awaited: Any = task.get_coro() if task is not None else None
+    while awaited is not None and len(lines) < 60:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"  {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    return lines
+
+
+async def _run_locked(
+    runtime: Runtime, spec: ToolSpec, ctx: Context[Any, Any] | None, arguments: dict[str, Any]
+) -> ToolCall:
     session = runtime.session
     async with session.lock:
         call = ToolCall(runtime, spec, ctx)
@@ -160,8 +201,8 @@ async def _speculate(call: ToolCall, arguments: dict[str, Any]) -> bool:
 
 async def _begin(call: ToolCall, known_current: Page | None = None) -> None:
     session, people, tabs = call.session, call.people, call.tabs
-    if call.spec.renews_attachment and session.renewal_due():
-        people.take_over(await session.renew())
+    if session.renewal_due(leaving_document=call.spec.renews_attachment):
+        await call.attach_afresh()
     reconnected = await session.connect()
     if reconnected:
         people.person_tab.mark(session.pages(), None)

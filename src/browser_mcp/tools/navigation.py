@@ -81,6 +81,9 @@ async def _go(call: ToolCall, verb: str, go: Go, target: str | None = None) -> N
     if verb in ("go back", "go forward") and tabs.state(page).main_frame_navigations == navigations_before:
         call.reply.say(_no_history(verb, page, page.url))
         return
+    if call.session.renewal_due(leaving_document=False):  # a page restored that Playwright cannot reach
+        await call.attach_afresh()
+        page = call.page
     look_ahead(call.session, page, timeout_s)  # the model's next call is likely a snapshot
     response = outcome.value
     status = f", HTTP {response.status}" if response is not None and response.status >= 400 else ""

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from browser_mcp.browser.locate import Target, locate
 from browser_mcp.browser.page_changes import note_before_action
+from browser_mcp.browser.patience import page_answers
 from browser_mcp.errors import Problem
 from browser_mcp.people import AgentIntent
 from browser_mcp.tools.acting import act, describe_outcome, timeout_ms_of, timeout_s_of
@@ -127,11 +128,11 @@ async def scroll(
     dx, dy = _wheel_deltas(direction, amount)
     url_before = page.url
     await note_before_action(call.session, page, timeout_s_of(call))
-    x0, y0, max_x, max_y = await page.evaluate(_SCROLL_PLACE_JS)
+    x0, y0, max_x, max_y = await page_answers(page.evaluate(_SCROLL_PLACE_JS), timeout_s_of(call))
     can_move = (dx < 0 < x0) or (dx > 0 and x0 < max_x) or (dy < 0 < y0) or (dy > 0 and y0 < max_y)
     fits = max_y <= 0 if dy else max_x <= 0
     if fits:  # an app whose panels scroll, not its window: its main panel, as a person would
-        area = await page.evaluate(_MAIN_AREA_JS, [dx, dy])
+        area = await page_answers(page.evaluate(_MAIN_AREA_JS, [dx, dy]), timeout_s_of(call))
         if area is not None:
             await _scroll_area_at(call, direction, amount, (float(area[0]), float(area[1])), str(area[2]))
             return
@@ -152,7 +153,7 @@ async def scroll(
     if outcome.value is not None:
         changed = await describe_outcome(call, outcome, url_before, shown_by_dom=True)
         if changed and not page.is_closed():  # it may have grown
-            bottom = (await page.evaluate(_SCROLL_PLACE_JS))[3]
+            bottom = (await page_answers(page.evaluate(_SCROLL_PLACE_JS), timeout_s_of(call)))[3]
             grew = f"; it loaded more as it scrolled: bottom now at y={bottom}" if bottom > max_y else ""
     if (x, y) != (x0, y0):
         moved = abs(x - x0) + abs(y - y0)
@@ -209,9 +210,12 @@ async def _scroll_area_at(
     dx, dy = _wheel_deltas(direction, amount)
 
     async def place(frames: int) -> list[int] | None:
-        found = await page.evaluate(
-            f"([x, y, dx, dy, frames]) => ({_AREA_PLACE_JS})(document.elementFromPoint(x, y), [dx, dy, frames])",
-            [*point, dx, dy, frames],
+        found = await page_answers(
+            page.evaluate(
+                f"([x, y, dx, dy, frames]) => ({_AREA_PLACE_JS})(document.elementFromPoint(x, y), [dx, dy, frames])",
+                [*point, dx, dy, frames],
+            ),
+            timeout_s_of(call),
         )
         return [int(n) for n in found] if found else None
 
