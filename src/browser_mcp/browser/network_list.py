@@ -51,6 +51,14 @@ class HeardRequest:
     status: int = 0  # of the reply, once it came
     failure: str = ""  # why it failed ("net::ERR_CONNECTION_REFUSED"), or "" (it may still be on its way)
     ended: bool = False
+    began_at: float = 0.0  # CDP's timestamps, in seconds
+    ended_at: float = 0.0
+
+    def listed(self) -> NetworkRequest:
+        duration = round((self.ended_at - self.began_at) * 1000) if self.ended and self.ended_at else None
+        return NetworkRequest(
+            self.url, self.kind, self.method, self.status, self.failure, duration, pending=not self.ended
+        )
 
 
 @dataclass
@@ -94,16 +102,49 @@ class HeardLog:
     requests: dict[str, HeardRequest] = field(default_factory=dict)
     # The tab's latest navigation: it begins in the document it leaves, so it is kept apart.
     navigation: HeardRequest | None = None
+    dropped = 0  # requests let go to keep HEARD_LIMIT
+    # When the latest navigation was heard: (TabRequests.times_off, dropped) then.
+    _at_navigation: tuple[int, int] = (-1, -1)
 
-    def began(self, event: dict[str, Any], document: int, *, tab_document: bool = False) -> None:
+    _loader = ""  # the loader id of the document the tab shows (CDP's; its navigation request's id)
+
+    def committed(self, loader_id: str) -> None:
+        """The tab shows a new document (its main frame committed it)."""
+        self._loader = loader_id
+
+    def whole(self, times_off: int, hearing: bool) -> bool:
+        """Whether every request of the document the tab shows was heard: the navigation heard is the one
+        that led to it, hearing has not stopped since it began, and no request was let go."""
+        navigation = self.navigation
+        return (
+            hearing
+            and navigation is not None
+            and navigation.request_id == self._loader
+            and self._at_navigation == (times_off, self.dropped)
+        )
+
+    def of_whole_document(self, document: int) -> list[NetworkRequest]:
+        """The document's requests, all heard (see whole): its navigation first."""
+        heard = [self.navigation] if self.navigation is not None else []
+        return [request.listed() for request in [*heard, *self.of_document(document)]]
+
+    def began(
+        self, event: dict[str, Any], document: int, *, tab_document: bool = False, times_off: int = 0
+    ) -> None:
         request_id = str(event.get("requestId"))
         request = event.get("request") or {}
         kind = str(event.get("type") or "other").lower()
         heard = HeardRequest(
-            request_id, document, str(request.get("url", "")), str(request.get("method", "")), kind
+            request_id,
+            document,
+            str(request.get("url", "")),
+            str(request.get("method", "")),
+            kind,
+            began_at=float(event.get("timestamp") or 0.0),
         )
         if tab_document:  # a redirect's next hop replaces the hop before
             self.navigation = heard
+            self._at_navigation = (times_off, self.dropped)
             return
         earlier = self.requests.pop(request_id, None)
         if earlier is not None and "redirectResponse" in event:
@@ -120,12 +161,12 @@ class HeardLog:
     def finished(self, event: dict[str, Any]) -> None:
         request = self._find(event)
         if request is not None:
-            request.ended = True
+            request.ended, request.ended_at = True, float(event.get("timestamp") or 0.0)
 
     def failed(self, event: dict[str, Any]) -> None:
         request = self._find(event)
         if request is not None:
-            request.ended = True
+            request.ended, request.ended_at = True, float(event.get("timestamp") or 0.0)
             request.failure = "canceled" if event.get("canceled") else str(event.get("errorText") or "failed")
 
     def of_document(self, document: int) -> list[HeardRequest]:
@@ -142,6 +183,7 @@ class HeardLog:
         self.requests[key] = request
         while len(self.requests) > HEARD_LIMIT:
             del self.requests[next(iter(self.requests))]
+            self.dropped += 1
 
 
 def page_requests(

@@ -124,8 +124,9 @@ class BrowserSession:
 
 
 async def _log_unreachable(pages: list[Page]) -> None:
-    """Say in the log which tabs Playwright cannot reach after attaching afresh (their calls then end with
-    "did not answer"): a case seen once in a fuzz run and not yet understood."""
+    """Say in the log which tabs Playwright cannot reach after attaching afresh (their calls would end with
+    "did not answer"). None should: the one case seen, a page restored from the back/forward cache, is
+    met by attaching afresh again (Tabs.renew_again)."""
 
     async def answers(page: Page) -> bool:
         try:

@@ -34,6 +34,7 @@ class TabRequests:
         self._turning_on: asyncio.Future[None] | None = None  # set while heard
         self._off: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Future[None]] = set()
+        self.times_off = 0  # how often hearing stopped: what was heard is whole only between two
 
     def started(self, request_id: str) -> None:
         self.inflight.add(request_id)
@@ -85,6 +86,7 @@ class TabRequests:
         await asyncio.gather(*(_enable(cdp) for cdp in list(self._sessions)))
 
     def _turn_off(self) -> None:
+        self.times_off += 1
         self._off = None
         self._turning_on = None
         # What ended unheard would stay "in flight" for good: nothing is known to be in flight now.

@@ -47,7 +47,9 @@ async def follow_traffic(cdp: CDPSession, state: TabState, *, frame: bool = Fals
         tab_document = (
             not frame and event.get("type") == "Document" and event.get("frameId") == state.target_id
         )
-        state.heard.began(event, state.document, tab_document=tab_document)
+        state.heard.began(
+            event, state.document, tab_document=tab_document, times_off=state.requests.times_off
+        )
 
     def on_response(event: dict[str, Any]) -> None:
         state.requests.answered_now(str(event.get("requestId")))

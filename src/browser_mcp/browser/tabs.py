@@ -358,7 +358,7 @@ class Tabs:
             await follow_traffic(state.watch.cdp, state)
             follow_downloads(state.watch.cdp, state)
             follow_navigations(state.watch.cdp, state, state.target_id)
-            state.watch.cdp.on("Page.frameNavigated", self._on_navigated)
+            state.watch.cdp.on("Page.frameNavigated", lambda event: self._on_navigated(state, event))
             follow_frames(page, state)
             for script in self._scripts:
                 await state.watch.add_script(script)
@@ -382,9 +382,12 @@ class Tabs:
         state.downloads = old.downloads
         self.taken_over[before] = page
 
-    def _on_navigated(self, event: dict[str, Any]) -> None:
-        restored = event.get("type") == "BackForwardCacheRestore"
-        if restored and self.renewed and not (event.get("frame") or {}).get("parentId"):
+    def _on_navigated(self, state: TabState, event: dict[str, Any]) -> None:
+        frame = event.get("frame") or {}
+        if frame.get("parentId"):
+            return
+        state.heard.committed(str(frame.get("loaderId", "")))
+        if event.get("type") == "BackForwardCacheRestore" and self.renewed:
             self.renew_again = True
 
     def _on_page_close(self, page: Page) -> None:

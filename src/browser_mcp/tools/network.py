@@ -7,7 +7,7 @@ from typing import Annotated
 from playwright.async_api import Error as PlaywrightError
 from pydantic import Field
 
-from browser_mcp.browser.network_list import RESOURCES_JS, page_requests
+from browser_mcp.browser.network_list import RESOURCES_JS, NetworkRequest, page_requests
 from browser_mcp.text import clip_argument
 from browser_mcp.tools.frame import ToolCall
 from browser_mcp.tools.spec import Kind, tool
@@ -22,6 +22,7 @@ _TIMING_BUFFER = 250  # the resource timing entries a page keeps unless it asks 
     title="Network requests",
     kind=Kind.READ_ONLY,
     reports_effects=False,
+    speculative=True,
     description=(
         "The requests of the page in the person's tab since it began to load, oldest first: method (when "
         "known), status or why it failed, kind, URL, time. Images, styles, scripts and fonts that loaded "
@@ -37,6 +38,11 @@ async def network_requests(
     limit: Annotated[int, Field(ge=1, le=500, description="At most this many (the newest).")] = 50,
 ) -> None:
     state = call.tabs.state(call.page)
+    heard = state.heard
+    if heard.whole(state.requests.times_off, state.requests.heard):
+        # Every request of the page was heard (the agent's navigation, lately): no need to ask it.
+        _list(call, heard.of_whole_document(state.document), include_static, filter, limit)
+        return
     timed: object = []
     if state.watch is not None:
         try:
@@ -50,7 +56,13 @@ async def network_requests(
             f"The page's own record keeps its first {_TIMING_BUFFER} requests: later ones are listed only "
             "if they came while you acted."
         )
-    requests = page_requests(timed, state.heard.of_document(state.document), state.heard.navigation)
+    requests = page_requests(timed, heard.of_document(state.document), heard.navigation)
+    _list(call, requests, include_static, filter, limit)
+
+
+def _list(
+    call: ToolCall, requests: list[NetworkRequest], include_static: bool, filter: str, limit: int
+) -> None:
     if filter:
         requests = [request for request in requests if filter in request.url]
     shown = [request for request in requests if include_static or not request.static or request.failed]

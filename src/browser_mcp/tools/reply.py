@@ -64,6 +64,7 @@ class Reply:
             self.effects.append(text)
 
     def add(self, other: Reply) -> None:
+        self.notes.extend(note for note in other.notes if note not in self.notes)
         self.lines.extend(other.lines)
         for effect in other.effects:
             self.effect(effect)
