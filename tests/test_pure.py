@@ -23,7 +23,7 @@ from browser_mcp.browser.action_windows import (
     now_ms,
 )
 from browser_mcp.browser.editor_texts import add_editor_texts
-from browser_mcp.browser.network_list import HeardLog, hide_secret_parameters, page_requests
+from browser_mcp.browser.network_list import HEARD_LIMIT, HeardLog, hide_secret_parameters, page_requests
 from browser_mcp.browser.outline import SnapshotPage, budget_note, cut_to_budget
 from browser_mcp.browser.page_changes import (
     confirmed_in_dialog,
@@ -1003,3 +1003,25 @@ def test_secrets_in_a_url_s_query_are_hidden() -> None:
     assert "user=ann" in hidden and "passengers=2" in hidden, hidden
     assert hidden.endswith("&pin=#top"), hidden  # nothing typed: nothing to hide
     assert hide_secret_parameters("http://a/?q=1") == "http://a/?q=1"
+
+
+def test_a_page_s_requests_are_all_heard_only_from_the_navigation_that_led_to_it_on() -> None:
+    """The heard list stands for the page only when the navigation heard is the one the tab shows, hearing
+    has not stopped since, and no request was let go."""
+    log = HeardLog()
+    log.began(
+        {"requestId": "L1", "type": "Document", "request": {"url": "http://a/", "method": "GET"}},
+        1,
+        tab_document=True,
+        times_off=3,
+    )
+    assert not log.whole(times_off=3, hearing=True)  # not shown yet
+    log.committed("L1")
+    assert log.whole(times_off=3, hearing=True)
+    assert not log.whole(times_off=4, hearing=True) and not log.whole(times_off=3, hearing=False)
+    log.committed("L2")  # the person went elsewhere, unheard
+    assert not log.whole(times_off=3, hearing=True)
+    log.committed("L1")
+    for index in range(HEARD_LIMIT + 1):
+        log.began({"requestId": str(index), "type": "Image", "request": {"url": f"http://a/{index}.png"}}, 2)
+    assert not log.whole(times_off=3, hearing=True)  # the first image was let go

@@ -5,8 +5,10 @@ Two sources, neither costing the person's browsing anything while nobody asks:
   since it began, with its status as the page may see it (0 for a failure or another site's opaque reply);
 - what the tab's CDP session heard while the agent acted (tab_requests turns Network on only then): the
   method, the status of any reply, and why a request failed ("net::ERR_CONNECTION_REFUSED").
-They are matched by URL, in order; a request heard but not timed (still on its way, refused before it
-left, a frame of another site) is listed from what was heard.
+When every request of the document was heard (HeardLog.whole: the agent's navigation, lately), the list is
+what was heard, with no round trip to the page. Else the two are matched by URL, in order; a request heard
+but not timed (still on its way, refused before it left, a frame of another site) is listed from what was
+heard.
 """
 
 from __future__ import annotations
