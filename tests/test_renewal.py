@@ -68,6 +68,13 @@ async def test_tabs_ids_console_and_the_person_carry_over_a_fresh_attachment(
         chose = await agent.ok("select_option", selector="#city", values=["Paris"])
         assert "Paris" in chose, chose
         await expect(home.locator("#city")).to_have_value("par")
+        # The person's own back button: the agent's next look (which may run at once on the tab the events
+        # name) is of the page they went back to.
+        await home.go_back(wait_until="commit")  # a page from the cache fires no load
+        await expect(home).to_have_title("Two")
+        assert "Page two" in await agent.ok("snapshot")
+        await home.go_forward(wait_until="commit")
+        await expect(home).to_have_title("Form")
 
         # Refs of a new snapshot work; the person's typing and switching are still heard.
         snapshot = await agent.ok("snapshot")

@@ -178,6 +178,8 @@ async def _speculate(call: ToolCall, arguments: dict[str, Any]) -> bool:
     before this call is known by the time the handler is done.
     """
     session, person_tab = call.session, call.people.person_tab
+    if session.renewal_due(leaving_document=call.spec.renews_attachment):
+        return False  # the tabs are about to be new Page objects (see _begin)
     guess = person_tab.likely(events_only=True)
     if guess is None:
         return False
