@@ -104,11 +104,10 @@ class HeardLog:
     requests: dict[str, HeardRequest] = field(default_factory=dict)
     # The tab's latest navigation: it begins in the document it leaves, so it is kept apart.
     navigation: HeardRequest | None = None
-    dropped = 0  # requests let go to keep HEARD_LIMIT
+    dropped: int = 0  # requests let go to keep HEARD_LIMIT
     # When the latest navigation was heard: (TabRequests.times_off, dropped) then.
     _at_navigation: tuple[int, int] = (-1, -1)
-
-    _loader = ""  # the loader id of the document the tab shows (CDP's; its navigation request's id)
+    _loader: str = ""  # the loader id of the document the tab shows (CDP's; its navigation request's id)
 
     def committed(self, loader_id: str) -> None:
         """The tab shows a new document (its main frame committed it)."""
@@ -217,17 +216,7 @@ def page_requests(
             )
         else:
             listed.append(NetworkRequest(url, _kind(initiator, ""), status=status, duration_ms=duration))
-    for request in unmatched:
-        listed.append(
-            NetworkRequest(
-                request.url,
-                request.kind,
-                request.method,
-                request.status,
-                request.failure,
-                pending=not request.ended,
-            )
-        )
+    listed.extend(request.listed() for request in unmatched)
     return listed
 
 

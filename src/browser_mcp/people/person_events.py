@@ -8,6 +8,8 @@ come in as TabChanges at the start of the next call, or at the end of the call t
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from playwright.async_api import Page
 
 from browser_mcp.agent_action import AgentAction
@@ -40,6 +42,8 @@ _CAUSED_BY_INPUT_MS = 2000.0  # a script that moves on this soon after the perso
 # after its call: the browser tells the page once it has drawn it, later on a busy machine.
 _FRONTED_BY_AGENT_MS = 1500.0
 
+_V = TypeVar("_V")  # what is known of a tab
+
 
 class PersonEvents:
     def __init__(
@@ -61,10 +65,9 @@ class PersonEvents:
     def take_over(self, pages: dict[Page, Page]) -> None:
         """The same tabs as new Page objects (the browser attached afresh): what is known of each follows
         it; what the new tab reported meanwhile stays."""
-        for known in (self._input_at, self._visible_at, self._shown, self._fronted_by_agent):
-            for before, now in pages.items():
-                if before in known:
-                    known.setdefault(now, known.pop(before))  # type: ignore[arg-type]
+        for known in (self._input_at, self._visible_at, self._fronted_by_agent):
+            _follow(known, pages)
+        _follow(self._shown, pages)
 
     # ---- reports from the tabs ------------------------------------------------------------------
 
@@ -272,3 +275,10 @@ class PersonEvents:
         for change in changes:
             if change.kind in ("closed", "dialog_answered"):
                 self.activity.add("person", change.person_did(), kind=change.kind, told=True)
+
+
+def _follow(known: dict[Page, _V], pages: dict[Page, Page]) -> None:
+    """Move what is known of each tab before to the same tab now, unless the tab now reported it anew."""
+    for before, now in pages.items():
+        if before in known:
+            known.setdefault(now, known.pop(before))
